@@ -1,0 +1,20 @@
+// Options several commands share (--model, --threads, --backend), declared once.
+using System.CommandLine;
+
+namespace QwenVL.Cli.Commands;
+
+/// <summary>Shared option factories.</summary>
+public static class CommonOptions
+{
+    /// <summary>--model DIR (required).</summary>
+    public static Option<string> Model() => new("--model", "-m") { Description = "checkpoint folder (Hugging Face layout)", Required = true };
+
+    /// <summary>--threads N.</summary>
+    public static Option<int> Threads() => new("--threads") { Description = "compute threads (default: one per core)", DefaultValueFactory = _ => 0 };
+
+    /// <summary>--backend NAME.</summary>
+    public static Option<string> Backend() => new("--backend") { Description = "compute backend: cpu, reference, cpu-scalar, cpu-v128, cpu-v256, cpu-v512", DefaultValueFactory = _ => "cpu" };
+
+    /// <summary>--json.</summary>
+    public static Option<bool> Json(string description) => new("--json") { Description = description };
+}

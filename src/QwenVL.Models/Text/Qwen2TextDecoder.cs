@@ -1,0 +1,105 @@
+// The Qwen2 language model shared by Qwen2-VL and Qwen2.5-VL: embeddings, N pre-norm layers of
+// GQA attention (M-RoPE, QKV bias) and SwiGLU MLP, final RMSNorm, lm_head. It runs a chunk of
+// rows whose embeddings the caller has already placed (image rows included) against a KV cache;
+// it does not know about images, tokens-to-text or sampling.
+using QwenVL.Models.Diagnostics;
+using QwenVL.Tensors;
+
+namespace QwenVL.Models.Text;
+
+/// <summary>Runs the Qwen2 decoder stack over chunks of rows.</summary>
+public sealed class Qwen2TextDecoder
+{
+    private readonly Qwen2TextWeights _w;
+    private readonly IComputeBackend _backend;
+    private readonly float[] _invFreq;
+    private readonly int[] _axisOf;
+    private readonly float _scale;
+
+    /// <summary>Creates the decoder over bound weights.</summary>
+    public Qwen2TextDecoder(Qwen2TextConfig config, Qwen2TextWeights weights, IComputeBackend backend)
+    {
+        Config = config;
+        _w = weights;
+        _backend = backend;
+        _invFreq = MRope.InverseFrequencies(config.HeadDim, config.RopeTheta);
+        _axisOf = MRope.AxisOfFrequency(config.MRopeSection);
+        _scale = 1f / MathF.Sqrt(config.HeadDim);
+    }
+
+    /// <summary>Dimensions.</summary>
+    public Qwen2TextConfig Config { get; }
+
+    /// <summary>Optional activation tap ("text.blk.{i}.out", "text.norm").</summary>
+    public IActivationTap? Tap { get; set; }
+
+    /// <summary>Writes the embedding row of <paramref name="token"/> into <paramref name="destination"/> [H].</summary>
+    public void Embed(int token, Span<float> destination)
+    {
+        if ((uint)token >= (uint)Config.VocabSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(token), token, $"token id outside the vocabulary [0, {Config.VocabSize})");
+        }
+        _w.Embeddings.ReadRow(token, destination);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="rows"/> rows of <see cref="DecoderBuffers.Hidden"/> (positions already in
+    /// <see cref="DecoderBuffers.PosT"/>/H/W) at cache index <see cref="KvCache.Length"/>, appends their
+    /// keys and values to the cache, and leaves the final hidden states in Hidden.
+    /// </summary>
+    public void Forward(KvCache cache, DecoderBuffers b, int rows)
+    {
+        Qwen2TextConfig c = Config;
+        int start = cache.Length;
+        if (rows > b.MaxRows || start + rows > cache.Capacity)
+        {
+            throw new InvalidOperationException($"chunk of {rows} rows at {start} exceeds buffers ({b.MaxRows}) or cache ({cache.Capacity})");
+        }
+        int h = c.HiddenSize;
+        Span<float> hidden = b.Hidden.AsSpan(0, rows * h);
+        Span<float> normed = b.Normed.AsSpan(0, rows * h);
+        MRope.Fill(b.PosT.AsSpan(0, rows), b.PosH.AsSpan(0, rows), b.PosW.AsSpan(0, rows), _invFreq, _axisOf,
+            b.Cos.AsSpan(0, rows * c.HeadDim), b.Sin.AsSpan(0, rows * c.HeadDim));
+
+        for (int l = 0; l < _w.Layers.Length; l++)
+        {
+            Qwen2LayerWeights L = _w.Layers[l];
+            // Attention block: x += o_proj(attn(rope(q), rope(k), v)).
+            _backend.RmsNorm(hidden, rows, h, L.InputNorm, c.RmsNormEps, normed);
+            L.Q.Forward(_backend, normed, rows, b.Q);
+            L.K.Forward(_backend, normed, rows, b.K);
+            L.V.Forward(_backend, normed, rows, b.V);
+            _backend.Rope(b.Q, rows, c.NumHeads, c.HeadDim, c.QDim, b.Cos, b.Sin);
+            _backend.Rope(b.K, rows, c.NumKvHeads, c.HeadDim, c.KvDim, b.Cos, b.Sin);
+            b.K.AsSpan(0, rows * c.KvDim).CopyTo(cache.Keys[l].AsSpan(start * c.KvDim));
+            b.V.AsSpan(0, rows * c.KvDim).CopyTo(cache.Values[l].AsSpan(start * c.KvDim));
+            int kvRows = start + rows;
+            _backend.Attention(b.Q, rows, c.QDim,
+                cache.Keys[l].AsSpan(0, kvRows * c.KvDim), cache.Values[l].AsSpan(0, kvRows * c.KvDim), kvRows, c.KvDim,
+                c.NumHeads, c.NumKvHeads, c.HeadDim, _scale, causalOffset: start, b.Attn, c.QDim);
+            L.O.Forward(_backend, b.Attn, rows, normed);
+            _backend.Add(normed, hidden);
+
+            // MLP block: x += down(silu(gate(x)) · up(x)).
+            _backend.RmsNorm(hidden, rows, h, L.PostAttentionNorm, c.RmsNormEps, normed);
+            L.Gate.Forward(_backend, normed, rows, b.Gate);
+            L.Up.Forward(_backend, normed, rows, b.Up);
+            _backend.SwiGlu(b.Gate.AsSpan(0, rows * c.IntermediateSize), b.Up.AsSpan(0, rows * c.IntermediateSize), b.Gate.AsSpan(0, rows * c.IntermediateSize));
+            L.Down.Forward(_backend, b.Gate, rows, normed);
+            _backend.Add(normed, hidden);
+            Tap?.Tap($"text.blk.{l}.out", hidden, rows, h);
+        }
+        cache.Length = start + rows;
+    }
+
+    /// <summary>Final norm and lm_head on row <paramref name="row"/> of Hidden, into <see cref="DecoderBuffers.Logits"/>.</summary>
+    public void Logits(DecoderBuffers b, int row)
+    {
+        int h = Config.HiddenSize;
+        Span<float> normed = b.Normed.AsSpan(0, h);
+        _backend.RmsNorm(b.Hidden.AsSpan(row * h, h), 1, h, _w.Norm, Config.RmsNormEps, normed);
+        Tap?.Tap("text.norm", normed, 1, h);
+        _w.LmHead.Forward(_backend, normed, 1, b.Logits);
+    }
+}

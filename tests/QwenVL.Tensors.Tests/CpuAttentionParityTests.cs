@@ -1,0 +1,95 @@
+// Pins CpuBackend's tiled online-softmax attention to the reference's full-row softmax: causal
+// and not, grouped KV heads, decode against a cache (causalOffset > 0), strided fused layouts,
+// and key counts spanning several key blocks.
+using QwenVL.Tensors;
+
+namespace QwenVL.Tensors.Tests;
+
+public class CpuAttentionParityTests
+{
+    private static readonly ReferenceBackend Reference = new();
+
+    public static TheoryData<SimdLevel, int, int, int> Cases()
+    {
+        var data = new TheoryData<SimdLevel, int, int, int>();
+        foreach (SimdLevel level in TestData.Levels())
+        {
+            data.Add(level, 4, 2, 16);
+            data.Add(level, 6, 3, 80);
+            data.Add(level, 4, 4, 16); // plain multi-head
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Attention_CausalAndNot_MatchesReference(SimdLevel level, int heads, int kvHeads, int headDim)
+    {
+        using CpuBackend cpu = TestData.Cpu(level);
+        var random = new Random(TestData.Seed);
+        // (qRows, kvRows, causalOffset): non-causal vision-style, causal prefill, decode one token
+        // against a 300-row cache, and a 5-token chunk appended after 200 cached rows.
+        foreach ((int qRows, int kvRows, int offset) in new[] { (37, 300, -1), (150, 150, 0), (1, 300, 299), (5, 205, 200), (3, 1, -1) })
+        {
+            Check(cpu, random, qRows, kvRows, offset, heads, kvHeads, headDim, $"q={qRows} kv={kvRows} offset={offset}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Attention_FusedQkvRowsWithStrides_MatchesReferenceAndKeepsPadding(SimdLevel level)
+    {
+        using CpuBackend cpu = TestData.Cpu(level);
+        var random = new Random(TestData.Seed);
+        const int Heads = 4, KvHeads = 2, HeadDim = 16, Rows = 70;
+        // One row holds [q | k | v] as a fused QKV projection writes it.
+        int stride = (Heads + (2 * KvHeads)) * HeadDim;
+        int outStride = (Heads * HeadDim) + 5;
+        float[] qkv = TestData.Uniform(random, Rows * stride, -2f, 2f);
+        ReadOnlySpan<float> q = qkv;
+        ReadOnlySpan<float> k = q[(Heads * HeadDim)..];
+        ReadOnlySpan<float> v = q[((Heads + KvHeads) * HeadDim)..];
+        float scale = 1f / MathF.Sqrt(HeadDim);
+
+        var expected = new float[Rows * outStride];
+        var actual = new float[Rows * outStride];
+        Array.Fill(expected, 7f);
+        Array.Fill(actual, 7f);
+        Reference.Attention(q, Rows, stride, k, v, Rows, stride, Heads, KvHeads, HeadDim, scale, 0, expected, outStride);
+        cpu.Attention(q, Rows, stride, k, v, Rows, stride, Heads, KvHeads, HeadDim, scale, 0, actual, outStride);
+        TestData.AssertClose(expected, actual, Math.Sqrt(HeadDim), "fused causal");
+        for (int row = 0; row < Rows; row++)
+        {
+            Assert.Equal(7f, actual[(row * outStride) + (Heads * HeadDim)]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void Attention_NoKeys_WritesZeros(SimdLevel level)
+    {
+        using CpuBackend cpu = TestData.Cpu(level);
+        float[] output = [5, 5, 5, 5];
+        cpu.Attention([1, 2, 3, 4], 1, 4, [], [], 0, 4, 2, 1, 2, 1f, -1, output, 4);
+        Assert.Equal([0f, 0f, 0f, 0f], output);
+    }
+
+    public static TheoryData<SimdLevel> Levels() => TestData.LevelData();
+
+    private static void Check(CpuBackend cpu, Random random, int qRows, int kvRows, int offset,
+        int heads, int kvHeads, int headDim, string context)
+    {
+        int qWidth = heads * headDim;
+        int kvWidth = kvHeads * headDim;
+        // Scores of order ±several so the running max really moves between key blocks.
+        float[] q = TestData.Uniform(random, qRows * qWidth, -2f, 2f);
+        float[] k = TestData.Uniform(random, kvRows * kvWidth, -2f, 2f);
+        float[] v = TestData.Uniform(random, kvRows * kvWidth, -1f, 1f);
+        float scale = 1f / MathF.Sqrt(headDim);
+        var expected = new float[qRows * qWidth];
+        var actual = new float[qRows * qWidth];
+        Reference.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, expected, qWidth);
+        cpu.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, actual, qWidth);
+        TestData.AssertClose(expected, actual, Math.Sqrt(headDim), $"Attention {cpu.Name} heads={heads}/{kvHeads} dim={headDim} {context}");
+    }
+}

@@ -1,0 +1,78 @@
+// Shared helpers for the kernel tests: seeded random data, the SIMD levels this machine can run,
+// and the tolerance check used to pin CpuBackend to ReferenceBackend.
+// Every random stream starts from the same fixed seed so failures reproduce exactly.
+using System.Runtime.Intrinsics;
+using QwenVL.Tensors;
+
+namespace QwenVL.Tensors.Tests;
+
+internal static class TestData
+{
+    public const int Seed = 20241126;
+
+    /// <summary>Scalar and Vector128 always; wider levels only where the hardware accelerates them.</summary>
+    public static IEnumerable<SimdLevel> Levels()
+    {
+        yield return SimdLevel.Scalar;
+        yield return SimdLevel.Vector128;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            yield return SimdLevel.Vector256;
+        }
+        if (Vector512.IsHardwareAccelerated)
+        {
+            yield return SimdLevel.Vector512;
+        }
+    }
+
+    public static TheoryData<SimdLevel> LevelData()
+    {
+        var data = new TheoryData<SimdLevel>();
+        foreach (SimdLevel level in Levels())
+        {
+            data.Add(level);
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// A CPU backend forced to <paramref name="level"/>, with 3 threads so the partitioned paths
+    /// run even on a 2-core machine.
+    /// </summary>
+    public static CpuBackend Cpu(SimdLevel level)
+    {
+        var backend = new CpuBackend(threads: 3, maxSimd: level);
+        Assert.Equal(level, backend.Level);
+        return backend;
+    }
+
+    public static float[] Uniform(Random random, int length, float low = -1f, float high = 1f)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = low + ((high - low) * random.NextSingle());
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// Asserts |actual − expected| ≤ 1e-5·(1 + |expected|)·<paramref name="scale"/> element-wise.
+    /// 1e-5 is ~80 float ulps: the CPU backend rounds to float32 at every step while the reference
+    /// rounds once from double. For dot products pass scale = √k: float rounding errors of a k-term
+    /// sum grow like √k (random walk) when summed in an arbitrary order.
+    /// </summary>
+    public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double scale, string context)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = 1e-5 * (1 + Math.Abs(expected[i])) * scale;
+            double error = Math.Abs((double)actual[i] - expected[i]);
+            if (!(error <= tolerance))
+            {
+                Assert.Fail($"{context}: element {i} is {actual[i]:R}, reference {expected[i]:R}, |error| {error:E3} > {tolerance:E3}");
+            }
+        }
+    }
+}
