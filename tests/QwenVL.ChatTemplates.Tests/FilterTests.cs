@@ -17,9 +17,17 @@ public class FilterTests
     [InlineData("{{ {'a': [1, 2.5, none, true, 'é\\n']} | tojson }}|{{ 'é' | tojson(ensure_ascii=true) }}|{{ '\"\\\\\\x01' | tojson }}|{{ [1, 2] | tojson(separators=[',', ':']) }}|{{ {'b': 1, 'a': 2} | tojson(sort_keys=true) }}", "{\"a\": [1, 2.5, null, true, \"é\\n\"]}|\"\\u00e9\"|\"\\\"\\\\\\u0001\"|[1,2]|{\"a\": 2, \"b\": 1}")]
     [InlineData("{{ {'b': {'c': [1, {}]}, 'a': []} | tojson(indent=2) }}", "{\n  \"b\": {\n    \"c\": [\n      1,\n      {}\n    ]\n  },\n  \"a\": []\n}")]
     [InlineData("{{ 'x' | indent(2) }}|{{ 'a\\nb\\n\\nc' | indent(2) }}|{{ 'a\\nb' | indent(2, true) }}|{{ 'a b  c' | wordcount }}|{{ '<a href=\"x\">' | e }}|{{ 'abc' | center(7) }}", "x|a\n  b\n\n  c|  a\n  b|3|&lt;a href=&#34;x&#34;&gt;|  abc  ")]
+    [InlineData("{{ 3 | round(1) }}|{{ 2.5 is divisibleby 2 }}|{{ {\"a\": 1} is lower }}|{{ false | map(\"string\") | list }}|{{ none | select | list }}", "3|False|True|[]|[]")]
     public void Render_Filter_MatchesJinja2(string template, string expected)
     {
         Assert.Equal(expected, TestData.Render(template, """[{"role":"user","content":"hi"}]""", false, ExpressionTests.Variables));
+    }
+
+    [Fact]
+    public void Render_StrftimeNow_FormatsCurrentDate()
+    {
+        // HF's strftime_now global (used by Llama 3.x templates): "%d %b %Y" -> e.g. "26 Jul 2024".
+        Assert.Matches(@"^\d{2} [A-Z][a-z]{2} \d{4}$", TestData.Render("{{ strftime_now('%d %b %Y') }}"));
     }
 
     [Fact]

@@ -127,7 +127,9 @@ internal static partial class Filters
         double scale = Math.Pow(10, precision);
         return PyFormat.Str(a.Get(1, "method", "common")) switch
         {
-            "common" => Math.Round(x, precision, MidpointRounding.ToEven),
+            // jinja2 calls Python's round(value, precision), which keeps ints as ints.
+            "common" when v is long or bool => (object)PyOps.ToLong(v),
+            "common" => Math.Round(x, Math.Clamp(precision, 0, 15), MidpointRounding.ToEven),
             "ceil" => Math.Ceiling(x * scale) / scale,
             "floor" => Math.Floor(x * scale) / scale,
             var m => throw new JinjaFault($"round(): method must be 'common', 'ceil' or 'floor', not '{m}'"),

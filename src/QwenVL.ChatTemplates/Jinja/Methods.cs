@@ -92,9 +92,9 @@ internal static class Methods
             case "strip": return PyString.Strip(s, a.Get(0, "chars") as string, true, true);
             case "lstrip": return PyString.Strip(s, a.Get(0, "chars") as string, true, false);
             case "rstrip": return PyString.Strip(s, a.Get(0, "chars") as string, false, true);
-            case "split": return Split(s, a.Get(0, "sep") as string, (int)PyOps.ToLong(a.Get(1, "maxsplit", -1L)), false);
-            case "rsplit": return Split(s, a.Get(0, "sep") as string, (int)PyOps.ToLong(a.Get(1, "maxsplit", -1L)), true);
-            case "splitlines": return SplitLines(s, PyOps.Truthy(a.Get(0, "keepends", false)));
+            case "split": return StringSplit.Split(s, a.Get(0, "sep") as string, (int)PyOps.ToLong(a.Get(1, "maxsplit", -1L)), false);
+            case "rsplit": return StringSplit.Split(s, a.Get(0, "sep") as string, (int)PyOps.ToLong(a.Get(1, "maxsplit", -1L)), true);
+            case "splitlines": return StringSplit.Lines(s, PyOps.Truthy(a.Get(0, "keepends", false)));
             case "startswith": return Affix(s, a.Get(0, "prefix"), (x, p) => x.StartsWith(p, StringComparison.Ordinal));
             case "endswith": return Affix(s, a.Get(0, "suffix"), (x, p) => x.EndsWith(p, StringComparison.Ordinal));
             case "upper": return s.ToUpperInvariant();
@@ -163,99 +163,6 @@ internal static class Methods
             }
         }
         return pos <= s.Length ? sb.Append(s, pos, s.Length - pos).ToString() : sb.ToString();
-    }
-
-    private static PyList Split(string s, string? sep, int maxSplit, bool fromRight)
-    {
-        if (sep is null)
-        {
-            var words = s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).ToList();
-            if (maxSplit >= 0 && words.Count > maxSplit + 1)
-            {
-                // Keep the unsplit remainder verbatim (inner whitespace preserved), as Python does.
-                string rest = fromRight ? PyString.Strip(s, null, false, true) : PyString.Strip(s, null, true, false);
-                return fromRight ? RSplitWhitespace(rest, maxSplit) : LSplitWhitespace(rest, maxSplit);
-            }
-            return new PyList(words);
-        }
-        if (sep.Length == 0)
-        {
-            throw new JinjaFault("empty separator");
-        }
-        var parts = s.Split(sep).ToList();
-        if (maxSplit >= 0 && parts.Count > maxSplit + 1)
-        {
-            parts = fromRight
-                ? [string.Join(sep, parts.Take(parts.Count - maxSplit)), .. parts.Skip(parts.Count - maxSplit)]
-                : [.. parts.Take(maxSplit), string.Join(sep, parts.Skip(maxSplit))];
-        }
-        return new PyList(parts);
-    }
-
-    private static PyList LSplitWhitespace(string s, int maxSplit)
-    {
-        var result = new PyList();
-        int i = 0;
-        while (result.Count < maxSplit)
-        {
-            int end = i;
-            while (end < s.Length && !PyString.IsPythonWhitespace(s[end]))
-            {
-                end++;
-            }
-            result.Add(s[i..end]);
-            i = end;
-            while (i < s.Length && PyString.IsPythonWhitespace(s[i]))
-            {
-                i++;
-            }
-        }
-        result.Add(s[i..]);
-        return result;
-    }
-
-    private static PyList RSplitWhitespace(string s, int maxSplit)
-    {
-        var result = new PyList();
-        int j = s.Length;
-        while (result.Count < maxSplit)
-        {
-            int start = j;
-            while (start > 0 && !PyString.IsPythonWhitespace(s[start - 1]))
-            {
-                start--;
-            }
-            result.Insert(0, s[start..j]);
-            j = start;
-            while (j > 0 && PyString.IsPythonWhitespace(s[j - 1]))
-            {
-                j--;
-            }
-        }
-        result.Insert(0, s[..j]);
-        return result;
-    }
-
-    private static PyList SplitLines(string s, bool keepEnds)
-    {
-        var result = new PyList();
-        int start = 0;
-        for (int i = 0; i < s.Length; i++)
-        {
-            char c = s[i];
-            if (c is '\n' or '\r' or '\v' or '\f' or '\x1c' or '\x1d' or '\x1e' or '\x85' or '\u2028' or '\u2029')
-            {
-                int end = c == '\r' && i + 1 < s.Length && s[i + 1] == '\n' ? i + 2 : i + 1;
-                result.Add(s[start..(keepEnds ? end : i)]);
-                start = end;
-                i = end - 1;
-            }
-        }
-        if (start < s.Length)
-        {
-            result.Add(s[start..]);
-        }
-        return result;
     }
 
     private static string Title(string s)

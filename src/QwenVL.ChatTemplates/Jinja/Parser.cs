@@ -1,6 +1,6 @@
 // Statement parser: turns the token stream into Stmt nodes for text, {{ }}, if/elif/else, for (with
-// loop filter and else), set (plain, namespace attribute, tuple, block), macro, filter blocks, with,
-// break/continue (HF enables loopcontrols) and HF's {% generation %}. Expressions are in ParserExpressions.cs.
+// loop filter and else), macro, filter blocks, break/continue (HF enables loopcontrols) and HF's
+// {% generation %}; set/with live in ParserAssignments.cs, expressions in ParserExpressions.cs.
 // It deliberately rejects extends/block/include/import/call and recursive loops with a clear message.
 namespace QwenVL.ChatTemplates.Jinja;
 
@@ -206,22 +206,6 @@ internal sealed partial class Parser
         return new ForStmt(pos, target, iter, filter, body, elseBody);
     }
 
-    private Stmt ParseSet(int pos)
-    {
-        Next();
-        Target target = ParseTarget(allowAttribute: true);
-        if (Current.IsOp("="))
-        {
-            Next();
-            Expr value = ParseTuple();
-            ExpectBlockEnd();
-            return new SetStmt(pos, target, value);
-        }
-        var filters = Current.IsOp("|") ? ParseFilterChain(inline: false) : [];
-        ExpectBlockEnd();
-        return new SetBlockStmt(pos, target, ParseClosed(["endset"], "set", pos), filters);
-    }
-
     private MacroStmt ParseMacro(int pos)
     {
         Next();
@@ -266,57 +250,5 @@ internal sealed partial class Parser
         var filters = ParseFilterChain(inline: true);
         ExpectBlockEnd();
         return new FilterBlockStmt(pos, filters, ParseClosed(["endfilter"], "filter", pos));
-    }
-
-    private BlockStmt ParseWith(int pos)
-    {
-        Next();
-        var assignments = new List<SetStmt>();
-        while (Current.Kind != TokenKind.BlockEnd)
-        {
-            if (assignments.Count > 0)
-            {
-                ExpectOp(",");
-            }
-            Token at = Current;
-            Target target = ParseTarget(allowAttribute: false);
-            ExpectOp("=");
-            assignments.Add(new SetStmt(at.Pos, target, ParseExpression()));
-        }
-        Next();
-        return new BlockStmt(pos, assignments, ParseClosed(["endwith"], "with", pos), true);
-    }
-
-    /// <summary>`name`, `ns.attr` (set only), or a tuple of names `a, b` / `(a, b)`.</summary>
-    private Target ParseTarget(bool allowAttribute)
-    {
-        Token first = Current;
-        if (allowAttribute && first.Kind == TokenKind.Name && Peek.IsOp("."))
-        {
-            Next();
-            Next();
-            return new AttrTarget(first.Pos, first.Text, ExpectName("an attribute name"));
-        }
-        var items = new List<Target>();
-        bool parens = Current.IsOp("(");
-        if (parens)
-        {
-            Next();
-        }
-        do
-        {
-            if (items.Count > 0)
-            {
-                Next();
-            }
-            Token t = Expect(TokenKind.Name, "a variable name to assign to");
-            items.Add(new NameTarget(t.Pos, t.Text));
-        }
-        while (Current.IsOp(","));
-        if (parens)
-        {
-            ExpectOp(")");
-        }
-        return items.Count == 1 && !parens ? items[0] : new TupleTarget(first.Pos, items);
     }
 }

@@ -129,6 +129,10 @@ internal static partial class Filters
 
     private static object? Map(object? v, CallArgs a)
     {
+        if (!PyOps.Truthy(v))
+        {
+            return new PyList(); // jinja2 maps nothing over a falsy value, even a non-iterable one
+        }
         if (a.Has(-1, "attribute"))
         {
             object? attribute = a.Get(-1, "attribute");
@@ -148,6 +152,10 @@ internal static partial class Filters
 
     private static object? Select(object? v, CallArgs a, bool byAttribute, bool keep)
     {
+        if (!PyOps.Truthy(v))
+        {
+            return new PyList();
+        }
         int next = 0;
         object? attribute = null;
         if (byAttribute)

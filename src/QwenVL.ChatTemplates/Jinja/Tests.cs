@@ -28,11 +28,13 @@ internal static class Tests
         ["callable"] = (v, _) => v is PyCallable,
         ["odd"] = (v, _) => PyOps.ToLong(v) % 2 != 0,
         ["even"] = (v, _) => PyOps.ToLong(v) % 2 == 0,
-        ["divisibleby"] = (v, a) => PyOps.ToLong(v) % PyOps.ToLong(Arg(a, "divisibleby")) == 0,
-        ["lower"] = (v, _) => v is string s && (bool)Methods.Call(s, "islower", CallArgs.Empty)!,
-        ["upper"] = (v, _) => v is string s && (bool)Methods.Call(s, "isupper", CallArgs.Empty)!,
+        ["divisibleby"] = (v, a) => PyOps.Eq(PyOps.Arith("%", v, Arg(a, "divisibleby")), 0L),
+        // jinja2 tests str(value), so a dict whose repr has no capitals "is lower".
+        ["lower"] = (v, _) => (bool)Methods.Call(PyFormat.Str(v), "islower", CallArgs.Empty)!,
+        ["upper"] = (v, _) => (bool)Methods.Call(PyFormat.Str(v), "isupper", CallArgs.Empty)!,
         ["in"] = (v, a) => PyOps.Contains(Arg(a, "in"), v),
-        ["sameas"] = (v, a) => Arg(a, "sameas") is var o && (ReferenceEquals(v, o) || (v is null or bool && Equals(v, o))),
+        // Python identity: None/True/False are singletons and CPython caches small ints.
+        ["sameas"] = (v, a) => Arg(a, "sameas") is var o && (ReferenceEquals(v, o) || (v is null or bool or long && Equals(v, o))),
         ["eq"] = (v, a) => PyOps.Eq(v, Arg(a, "eq")),
         ["ne"] = (v, a) => !PyOps.Eq(v, Arg(a, "ne")),
         ["lt"] = (v, a) => PyOps.Compare(v, Arg(a, "lt"), "<") < 0,
