@@ -1,7 +1,6 @@
-// Glue for model_type "qwen2_vl": parse the config, bind the vision tower and the Qwen2 decoder
-// under either tensor-name layout, and assemble the model. Nothing numeric happens here.
+// Glue for model_type "qwen2_vl": the Qwen2-VL vision tower in front of the shared Qwen2 decoder.
+// Nothing numeric happens here; LoaderSupport does the binding common to the Qwen2 family.
 using QwenVL.Models.Common;
-using QwenVL.Models.Text;
 
 namespace QwenVL.Models.Qwen2VL;
 
@@ -11,28 +10,12 @@ public static class Qwen2VLLoader
     /// <summary>Builds the model from a parsed checkpoint folder.</summary>
     public static VisionLanguageModel Load(ModelAssets assets, ModelLoadOptions options)
     {
-        Qwen2TextConfig text = Qwen2TextConfig.Parse(assets.Config);
-        Qwen2VLVisionConfig vision = Qwen2VLVisionConfig.Parse(assets.Config, text.HiddenSize);
-        if (vision.OutDim != text.HiddenSize)
-        {
-            throw assets.Config.Error("vision_config.hidden_size", $"({vision.OutDim}) must equal the language model's hidden_size ({text.HiddenSize})");
-        }
-        SpecialTokens tokens = SpecialTokens.Resolve(assets.Tokenizer, assets.Config, assets.TokenizerPath);
-        return LoaderSupport.Build(assets, options, (weights, backend) =>
-        {
-            var root = new WeightScope(weights);
-            var textWeights = new Qwen2TextWeights(new WeightScope(weights, "model.", "model.language_model."), root, text);
-            var encoder = new Qwen2VLVisionEncoder(new WeightScope(weights, "visual.", "model.visual."), vision, backend);
-            ModelInfo info = ModelInfoBuilder.Build(weights, "qwen2_vl", "qwen2-vl", "Qwen2VLForConditionalGeneration",
+        Qwen2VLVisionConfig v = Qwen2VLVisionConfig.Parse(assets.Config, lmHidden: assets.Config.Object("text_config")?.OptionalInt("hidden_size") ?? assets.Config.Int("hidden_size"));
+        return LoaderSupport.BuildQwen2Family(assets, options, "qwen2-vl", "Qwen2VLForConditionalGeneration", (v.OutDim, "vision_config.hidden_size"),
             [
-                new("vision", $"{vision.Depth} blocks x {vision.EmbedDim} wide, {vision.NumHeads} heads, QuickGELU MLP {vision.MlpDim}, full attention"),
-                new("patch", $"{vision.PatchSize} px, temporal {vision.TemporalPatchSize}, merge {vision.MergeSize}x{vision.MergeSize}"),
-                new("text", $"{text.NumLayers} layers x {text.HiddenSize} wide, {text.NumHeads} heads / {text.NumKvHeads} KV heads of {text.HeadDim}, MLP {text.IntermediateSize}"),
-                new("vocab", $"{text.VocabSize} rows, tied embeddings: {text.TieWordEmbeddings}"),
-                new("rope", $"theta {text.RopeTheta}, mrope_section [{string.Join(", ", text.MRopeSection)}]"),
-            ], text.MaxPositionEmbeddings);
-            return new VisionLanguageModel(info, assets, LoaderSupport.Template(assets, QwenChatTemplates.Qwen2VL), tokens,
-                encoder, new Qwen2TextDecoder(text, textWeights, backend), weights, backend, options.PrefillChunk);
-        });
+                new("vision", $"{v.Depth} blocks x {v.EmbedDim} wide, {v.NumHeads} heads, QuickGELU MLP {v.MlpDim}, full attention"),
+                new("patch", $"{v.PatchSize} px, temporal {v.TemporalPatchSize}, merge {v.MergeSize}x{v.MergeSize}"),
+            ],
+            (scope, backend) => new Qwen2VLVisionEncoder(scope, v, backend));
     }
 }
