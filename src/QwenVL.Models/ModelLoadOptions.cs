@@ -1,17 +1,32 @@
-// How to load a model: which compute backend runs it, with how many threads, and how large the
-// prefill chunk is (bounding activation memory: 512 rows of a 3B model is ~50 MB of scratch).
-using QwenVL.Tensors;
-
+// How to load a model: which compute backend runs it, with how many threads, in which weight
+// format, and how large the prefill chunk is (bounding activation memory: 512 rows of a 3B model
+// is ~50 MB of scratch).
 namespace QwenVL.Models;
+
+/// <summary>In which format weights are kept in memory.</summary>
+public enum WeightFormat
+{
+    /// <summary>As the checkpoint stores them (BF16 stays BF16; GGUF blocks stay blocks).</summary>
+    AsStored,
+
+    /// <summary>Matrices quantized at load to Q8_0 blocks (int8, one f16 scale per 32).</summary>
+    Q8,
+
+    /// <summary>Matrices quantized at load to 4-bit blocks.</summary>
+    Q4,
+}
 
 /// <summary>Options for <see cref="ModelRegistry.Load"/>.</summary>
 public sealed record ModelLoadOptions
 {
-    /// <summary>Backend name for <see cref="ComputeBackends.Create"/> ("cpu", "reference", ...).</summary>
+    /// <summary>Backend name for <see cref="Tensors.ComputeBackends.Create"/> ("cpu", "reference", ...).</summary>
     public string Backend { get; init; } = "cpu";
 
     /// <summary>Compute threads; 0 = one per core.</summary>
     public int Threads { get; init; }
+
+    /// <summary>Weight format in memory.</summary>
+    public WeightFormat Weights { get; init; } = WeightFormat.AsStored;
 
     /// <summary>Rows per prefill chunk.</summary>
     public int PrefillChunk { get; init; } = 512;

@@ -14,13 +14,13 @@ namespace QwenVL.Models;
 /// <summary>A vision-language model ready to run.</summary>
 public sealed class VisionLanguageModel : IDisposable
 {
-    private readonly CheckpointWeights _weights;
+    private readonly IWeightSource _weights;
     private readonly IComputeBackend _backend;
     private readonly int _prefillChunk;
 
     /// <summary>Assembles a model from its parts (called by generation loaders).</summary>
     public VisionLanguageModel(ModelInfo info, ModelAssets assets, ChatTemplate template, SpecialTokens tokens,
-        IVisionEncoder vision, Qwen2TextDecoder text, CheckpointWeights weights, IComputeBackend backend, int prefillChunk)
+        IVisionEncoder vision, Qwen2TextDecoder text, IWeightSource weights, IComputeBackend backend, int prefillChunk)
     {
         Info = info;
         Tokenizer = assets.Tokenizer;

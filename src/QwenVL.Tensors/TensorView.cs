@@ -40,7 +40,7 @@ public readonly unsafe struct TensorView
     public long ElementCount { get; }
 
     /// <summary>Number of bytes.</summary>
-    public long ByteLength => ElementCount * DTypeInfo.SizeOf(DType);
+    public long ByteLength => DTypeInfo.ByteCount(DType, ElementCount);
 
     /// <summary>First dimension (1 for a scalar).</summary>
     public int Rows => _shape.Length == 0 ? 1 : _shape[0];
@@ -58,7 +58,7 @@ public readonly unsafe struct TensorView
         {
             throw new ArgumentOutOfRangeException(nameof(row), row, $"row outside [0, {Rows})");
         }
-        int rowBytes = Cols * DTypeInfo.SizeOf(DType);
+        int rowBytes = checked((int)DTypeInfo.ByteCount(DType, Cols));
         return new ReadOnlySpan<byte>((byte*)Data + (long)row * rowBytes, rowBytes);
     }
 

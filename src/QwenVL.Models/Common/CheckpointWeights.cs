@@ -1,37 +1,41 @@
-// Owns a checkpoint's memory-mapped tensors and hands them to the models as compute views.
-// Weights are never copied or widened here (BF16 stays BF16); only small vectors (norms, biases)
-// are widened to float[] by WeightScope. It does not know tensor meanings or name layouts.
+// Safetensors-backed weights: a checkpoint folder's memory-mapped tensors handed to the models as
+// compute views. Weights are never copied or widened here (BF16 stays BF16); only small vectors
+// (norms, biases) are widened to float[] by WeightScope. It does not know tensor meanings.
 using QwenVL.Checkpoints;
 using QwenVL.Tensors;
 
 namespace QwenVL.Models.Common;
 
-/// <summary>The tensors of one checkpoint folder, mapped once for the model's lifetime.</summary>
-public sealed class CheckpointWeights : IDisposable
+/// <summary>The tensors of one safetensors checkpoint folder, mapped once for the model's lifetime.</summary>
+public sealed class CheckpointWeights : IWeightSource
 {
     private readonly TensorStore _store;
 
     private CheckpointWeights(TensorStore store) => _store = store;
 
-    /// <summary>Folder the tensors came from.</summary>
+    /// <inheritdoc/>
     public string Folder => _store.Folder;
 
-    /// <summary>Total bytes of all tensors.</summary>
+    /// <inheritdoc/>
     public long TotalBytes => _store.TotalBytes;
 
-    /// <summary>Every tensor name.</summary>
+    /// <inheritdoc/>
     public IEnumerable<string> Names => _store.Names;
 
-    /// <summary>Opens the safetensors files of a folder.</summary>
+    /// <summary>Opens the safetensors files of a folder (CheckpointException on a broken file).</summary>
     public static CheckpointWeights Open(string folder) => new(TensorStore.Open(folder));
 
-    /// <summary>True when the checkpoint holds a tensor of this full name.</summary>
+    /// <inheritdoc/>
     public bool Contains(string name) => _store.Contains(name);
 
-    /// <summary>Info of a tensor (name, dtype, shape, file).</summary>
-    public SafeTensorInfo Info(string name) => _store.GetInfo(name);
+    /// <inheritdoc/>
+    public WeightInfo Info(string name)
+    {
+        SafeTensorInfo i = _store.GetInfo(name);
+        return new WeightInfo(i.Name, i.DType.ToString(), i.Shape, i.ByteLength, i.File);
+    }
 
-    /// <summary>A view of a tensor, checked against <paramref name="expectedShape"/>.</summary>
+    /// <inheritdoc/>
     public TensorView View(string name, int[] expectedShape)
     {
         SafeTensorInfo info = _store.GetRequired(name, [.. expectedShape.Select(d => (long)d)]);

@@ -13,12 +13,12 @@ public static class LoaderSupport
 {
     /// <summary>Opens the weights and backend, runs <paramref name="build"/>, and disposes both if it throws.</summary>
     public static VisionLanguageModel Build(ModelAssets assets, ModelLoadOptions options,
-        Func<CheckpointWeights, IComputeBackend, VisionLanguageModel> build)
+        Func<IWeightSource, IComputeBackend, VisionLanguageModel> build)
     {
-        CheckpointWeights weights;
+        IWeightSource weights;
         try
         {
-            weights = CheckpointWeights.Open(assets.Folder);
+            weights = WeightSources.Open(assets.Folder, options);
         }
         catch (CheckpointException e)
         {
@@ -77,7 +77,7 @@ public static class LoaderSupport
     public static ChatTemplate Template(ModelAssets assets, string fallbackSource) =>
         assets.Template ?? ChatTemplate.Parse(fallbackSource, "built-in Qwen2-VL template");
 
-    private static void Cleanup(CheckpointWeights weights, IComputeBackend? backend)
+    private static void Cleanup(IWeightSource weights, IComputeBackend? backend)
     {
         (backend as IDisposable)?.Dispose();
         weights.Dispose();

@@ -6,14 +6,14 @@ using QwenVL.Tensors;
 
 namespace QwenVL.Models.Common;
 
-/// <summary>A prefix-scoped, shape-checked accessor over <see cref="CheckpointWeights"/>.</summary>
+/// <summary>A prefix-scoped, shape-checked accessor over an <see cref="IWeightSource"/>.</summary>
 public sealed class WeightScope
 {
-    private readonly CheckpointWeights _weights;
+    private readonly IWeightSource _weights;
     private readonly string[] _prefixes;
 
     /// <summary>Creates a scope whose names are tried under each prefix in turn.</summary>
-    public WeightScope(CheckpointWeights weights, params string[] prefixes)
+    public WeightScope(IWeightSource weights, params string[] prefixes)
     {
         _weights = weights;
         _prefixes = prefixes.Length == 0 ? [""] : prefixes;
