@@ -89,7 +89,7 @@ public sealed class ModelSession
             throw new ArgumentException($"{imageEmbeddings.Count} image embedding(s) given but the prompt's image tokens used {image} (+{imageRow} rows)");
         }
         RopeDelta = positions.RopeDelta;
-        return _buffers.Logits;
+        return _buffers.Logits.AsSpan(0, _model.Text.Config.VocabSize);
     }
 
     /// <summary>Runs one generated token and returns the logits for the next.</summary>
@@ -105,7 +105,7 @@ public sealed class ModelSession
         _buffers.PosT[0] = _buffers.PosH[0] = _buffers.PosW[0] = pos;
         _model.Text.Forward(Cache, _buffers, 1);
         _model.Text.Logits(_buffers, 0);
-        return _buffers.Logits;
+        return _buffers.Logits.AsSpan(0, _model.Text.Config.VocabSize);
     }
 
     /// <summary>Empties the cache.</summary>
@@ -113,5 +113,24 @@ public sealed class ModelSession
     {
         Cache.Length = 0;
         RopeDelta = 0;
+    }
+
+    /// <summary>Keeps the first <paramref name="length"/> cached tokens (prefix reuse); the next prefill continues after them.</summary>
+    public void Truncate(int length) => Cache.Truncate(length);
+
+    /// <summary>A new session of <paramref name="capacity"/> tokens holding a copy of this one's first <paramref name="length"/> tokens.</summary>
+    public ModelSession CopyPrefix(int length, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        ModelSession copy = _model.CreateSession(capacity);
+        int floats = length * Cache.KvDim;
+        for (int l = 0; l < Cache.Keys.Length; l++)
+        {
+            Cache.Keys[l].AsSpan(0, floats).CopyTo(copy.Cache.Keys[l]);
+            Cache.Values[l].AsSpan(0, floats).CopyTo(copy.Cache.Values[l]);
+        }
+        copy.Cache.Length = length;
+        copy.RopeDelta = RopeDelta;
+        return copy;
     }
 }

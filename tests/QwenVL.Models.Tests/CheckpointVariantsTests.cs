@@ -19,7 +19,7 @@ public class CheckpointVariantsTests
         Conversation c = MessageParser.Parse(File.ReadAllText(Case.MessagesFile), LocalImageResolver.Create(Path.GetDirectoryName(Case.MessagesFile)!));
         PreparedPrompt p = engine.Prepare(c);
         ModelSession s = engine.Model.CreateSession(p.TokenIds.Length);
-        return s.Prefill(p.TokenIds, [engine.Model.Vision.Encode(p.Images[0])], p.Positions).ToArray();
+        return s.Prefill(p.TokenIds, [engine.Model.Vision.Encode(p.Images[0].Pixels!)], p.Positions).ToArray();
     }
 
     /// <summary>Rewrites model.safetensors with every tensor converted to <paramref name="dtype"/>, optionally sharded.</summary>

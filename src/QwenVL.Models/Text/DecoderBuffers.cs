@@ -6,8 +6,8 @@ namespace QwenVL.Models.Text;
 /// <summary>Preallocated decoder activations for up to <see cref="MaxRows"/> rows.</summary>
 public sealed class DecoderBuffers
 {
-    /// <summary>Allocates buffers for chunks of at most <paramref name="maxRows"/> tokens.</summary>
-    public DecoderBuffers(Qwen2TextConfig c, int maxRows)
+    /// <summary>Allocates buffers for chunks of at most <paramref name="maxRows"/> tokens and <paramref name="logitRows"/> rows of logits.</summary>
+    public DecoderBuffers(Qwen2TextConfig c, int maxRows, int logitRows = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
         MaxRows = maxRows;
@@ -24,7 +24,7 @@ public sealed class DecoderBuffers
         PosT = new int[maxRows];
         PosH = new int[maxRows];
         PosW = new int[maxRows];
-        Logits = new float[c.VocabSize];
+        Logits = new float[(long)logitRows * c.VocabSize];
     }
 
     /// <summary>Rows each buffer holds.</summary>
@@ -69,6 +69,6 @@ public sealed class DecoderBuffers
     /// <summary>M-RoPE W positions of the chunk.</summary>
     public int[] PosW { get; }
 
-    /// <summary>Logits of the last row [V].</summary>
+    /// <summary>Logits [logitRows, V]: the last prompt row after prefill, or one row per sequence in a batch.</summary>
     public float[] Logits { get; }
 }

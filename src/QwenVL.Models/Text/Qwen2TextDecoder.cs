@@ -50,12 +50,44 @@ public sealed class Qwen2TextDecoder
     /// </summary>
     public void Forward(KvCache cache, DecoderBuffers b, int rows)
     {
-        Qwen2TextConfig c = Config;
-        int start = cache.Length;
-        if (rows > b.MaxRows || start + rows > cache.Capacity)
+        if (rows > b.MaxRows || cache.Length + rows > cache.Capacity)
         {
-            throw new InvalidOperationException($"chunk of {rows} rows at {start} exceeds buffers ({b.MaxRows}) or cache ({cache.Capacity})");
+            throw new InvalidOperationException($"chunk of {rows} rows at {cache.Length} exceeds buffers ({b.MaxRows}) or cache ({cache.Capacity})");
         }
+        RunLayers(b, rows, cache, null);
+        cache.Length += rows;
+    }
+
+    /// <summary>
+    /// Continuous batching: row <c>r</c> of Hidden is the next token of the sequence whose cache is
+    /// <paramref name="caches"/>[r]. The weights are read once for all rows (decode is bound by
+    /// weight bandwidth, so B rows cost little more than one); attention runs per sequence.
+    /// </summary>
+    public void ForwardBatch(ReadOnlySpan<KvCache> caches, DecoderBuffers b)
+    {
+        int rows = caches.Length;
+        if (rows > b.MaxRows)
+        {
+            throw new InvalidOperationException($"batch of {rows} exceeds the buffers' {b.MaxRows} rows");
+        }
+        foreach (KvCache cache in caches)
+        {
+            if (cache.Length >= cache.Capacity)
+            {
+                throw new InvalidOperationException($"KV cache full ({cache.Capacity} tokens)");
+            }
+        }
+        RunLayers(b, rows, null, caches);
+        foreach (KvCache cache in caches)
+        {
+            cache.Length++;
+        }
+    }
+
+    /// <summary>The layer stack; K/V go to <paramref name="single"/> (rows contiguous) or, per row, to <paramref name="batch"/>.</summary>
+    private void RunLayers(DecoderBuffers b, int rows, KvCache? single, ReadOnlySpan<KvCache> batch)
+    {
+        Qwen2TextConfig c = Config;
         int h = c.HiddenSize;
         Span<float> hidden = b.Hidden.AsSpan(0, rows * h);
         Span<float> normed = b.Normed.AsSpan(0, rows * h);
@@ -72,12 +104,17 @@ public sealed class Qwen2TextDecoder
             L.V.Forward(_backend, normed, rows, b.V);
             _backend.Rope(b.Q, rows, c.NumHeads, c.HeadDim, c.QDim, b.Cos, b.Sin);
             _backend.Rope(b.K, rows, c.NumKvHeads, c.HeadDim, c.KvDim, b.Cos, b.Sin);
-            b.K.AsSpan(0, rows * c.KvDim).CopyTo(cache.Keys[l].AsSpan(start * c.KvDim));
-            b.V.AsSpan(0, rows * c.KvDim).CopyTo(cache.Values[l].AsSpan(start * c.KvDim));
-            int kvRows = start + rows;
-            _backend.Attention(b.Q, rows, c.QDim,
-                cache.Keys[l].AsSpan(0, kvRows * c.KvDim), cache.Values[l].AsSpan(0, kvRows * c.KvDim), kvRows, c.KvDim,
-                c.NumHeads, c.NumKvHeads, c.HeadDim, _scale, causalOffset: start, b.Attn, c.QDim);
+            if (single is not null)
+            {
+                AttendContiguous(single, l, b, rows);
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    AttendOne(batch[r], l, b, r);
+                }
+            }
             L.O.Forward(_backend, b.Attn, rows, normed);
             _backend.Add(normed, hidden);
 
@@ -85,15 +122,41 @@ public sealed class Qwen2TextDecoder
             _backend.RmsNorm(hidden, rows, h, L.PostAttentionNorm, c.RmsNormEps, normed);
             L.Gate.Forward(_backend, normed, rows, b.Gate);
             L.Up.Forward(_backend, normed, rows, b.Up);
-            _backend.SwiGlu(b.Gate.AsSpan(0, rows * c.IntermediateSize), b.Up.AsSpan(0, rows * c.IntermediateSize), b.Gate.AsSpan(0, rows * c.IntermediateSize));
+            Span<float> gate = b.Gate.AsSpan(0, rows * c.IntermediateSize);
+            _backend.SwiGlu(gate, b.Up.AsSpan(0, rows * c.IntermediateSize), gate);
             L.Down.Forward(_backend, b.Gate, rows, normed);
             _backend.Add(normed, hidden);
             Tap?.Tap($"text.blk.{l}.out", hidden, rows, h);
         }
-        cache.Length = start + rows;
     }
 
-    /// <summary>Final norm and lm_head on row <paramref name="row"/> of Hidden, into <see cref="DecoderBuffers.Logits"/>.</summary>
+    /// <summary>Appends the chunk's K/V rows to one cache and attends causally over it.</summary>
+    private void AttendContiguous(KvCache cache, int layer, DecoderBuffers b, int rows)
+    {
+        Qwen2TextConfig c = Config;
+        int start = cache.Length, kv = c.KvDim;
+        b.K.AsSpan(0, rows * kv).CopyTo(cache.Keys[layer].AsSpan(start * kv));
+        b.V.AsSpan(0, rows * kv).CopyTo(cache.Values[layer].AsSpan(start * kv));
+        int kvRows = start + rows;
+        _backend.Attention(b.Q, rows, c.QDim,
+            cache.Keys[layer].AsSpan(0, kvRows * kv), cache.Values[layer].AsSpan(0, kvRows * kv), kvRows, kv,
+            c.NumHeads, c.NumKvHeads, c.HeadDim, _scale, causalOffset: start, b.Attn, c.QDim);
+    }
+
+    /// <summary>Appends row <paramref name="row"/>'s K/V to its own cache and attends over all of it.</summary>
+    private void AttendOne(KvCache cache, int layer, DecoderBuffers b, int row)
+    {
+        Qwen2TextConfig c = Config;
+        int start = cache.Length, kv = c.KvDim;
+        b.K.AsSpan(row * kv, kv).CopyTo(cache.Keys[layer].AsSpan(start * kv));
+        b.V.AsSpan(row * kv, kv).CopyTo(cache.Values[layer].AsSpan(start * kv));
+        int kvRows = start + 1;
+        _backend.Attention(b.Q.AsSpan(row * c.QDim, c.QDim), 1, c.QDim,
+            cache.Keys[layer].AsSpan(0, kvRows * kv), cache.Values[layer].AsSpan(0, kvRows * kv), kvRows, kv,
+            c.NumHeads, c.NumKvHeads, c.HeadDim, _scale, causalOffset: -1, b.Attn.AsSpan(row * c.QDim, c.QDim), c.QDim);
+    }
+
+    /// <summary>Final norm and lm_head on row <paramref name="row"/> of Hidden, into row 0 of <see cref="DecoderBuffers.Logits"/>.</summary>
     public void Logits(DecoderBuffers b, int row)
     {
         int h = Config.HiddenSize;
@@ -101,5 +164,18 @@ public sealed class Qwen2TextDecoder
         _backend.RmsNorm(b.Hidden.AsSpan(row * h, h), 1, h, _w.Norm, Config.RmsNormEps, normed);
         Tap?.Tap("text.norm", normed, 1, h);
         _w.LmHead.Forward(_backend, normed, 1, b.Logits);
+    }
+
+    /// <summary>Final norm and lm_head on the first <paramref name="rows"/> rows of Hidden, into Logits [rows, V].</summary>
+    public void LogitsAll(DecoderBuffers b, int rows)
+    {
+        int h = Config.HiddenSize;
+        if (b.Logits.Length < rows * Config.VocabSize)
+        {
+            throw new InvalidOperationException($"logits buffer holds {b.Logits.Length / Config.VocabSize} rows, {rows} needed");
+        }
+        Span<float> normed = b.Normed.AsSpan(0, rows * h);
+        _backend.RmsNorm(b.Hidden.AsSpan(0, rows * h), rows, h, _w.Norm, Config.RmsNormEps, normed);
+        _w.LmHead.Forward(_backend, normed, rows, b.Logits);
     }
 }
