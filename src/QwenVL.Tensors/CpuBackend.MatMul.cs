@@ -1,9 +1,10 @@
-// CpuBackend's matmul y[n, m] = x[n, k] · W[m, k]ᵀ + bias. The output is cut into tiles of
-// RowBlock x-rows by ColBlock weight rows; each weight row of a tile is widened once (BF16/F16)
-// into a per-thread float row and then dotted against 4 x-rows at a time. The whole matrix is
-// never widened: checkpoints stay BF16 in memory. Cache blocking over k and packed micro-kernels
-// are deliberately left for the optimization issue.
+// CpuBackend's matmul y[n, m] = x[n, k] · W[m, k]ᵀ + bias. From GemmMinRows x-rows up it runs the
+// packed, cache-blocked GEMM in Gemm/ (prefill, vision tower). Below that (decode) the output is cut
+// into tiles of RowBlock x-rows by ColBlock weight rows; each weight row of a tile is widened once
+// (BF16/F16) into a per-thread float row and dotted against 4 x-rows at a time. The whole matrix
+// is never widened: checkpoints stay BF16 in memory; only KC×NC blocks are, per thread.
 using System.Runtime.Intrinsics;
+using QwenVL.Tensors.Gemm;
 
 namespace QwenVL.Tensors;
 
@@ -17,9 +18,39 @@ public sealed unsafe partial class CpuBackend
     // Products below this many multiply-adds run on the caller: waking the pool would dominate.
     private const long ParallelMultiplyAdds = 1 << 16;
 
+    // From this many x-rows on, the packed GEMM wins: packing W costs about one store per weight
+    // element, repaid once each packed element feeds ≥ 16 multiply-adds (measured crossover in
+    // the benchmark notes of Gemm/GemmJob.cs). Decode (n = 1) stays on the row-widening path.
+    internal const int GemmMinRows = 16;
+
+    /// <summary>Creates the backend with a matmul precision (see <see cref="MatMulPrecision"/>).</summary>
+    /// <param name="threads">Compute threads including the caller; 0 means <see cref="Environment.ProcessorCount"/>.</param>
+    /// <param name="maxSimd">Widest vector level to use; the hardware's best level caps it.</param>
+    /// <param name="precision">
+    /// <see cref="MatMulPrecision.FastBf16"/> is honoured only where the BF16 kernel can run (Linux x64
+    /// with avx512_bf16 and the Vector512 level); elsewhere the backend stays <see cref="MatMulPrecision.Exact"/>,
+    /// and <see cref="Precision"/> says which one is in effect. The name gets "-bf16" when it is.
+    /// </param>
+    public CpuBackend(int threads, SimdLevel maxSimd, MatMulPrecision precision)
+        : this(threads, maxSimd)
+    {
+        if (precision == MatMulPrecision.FastBf16 && Level == SimdLevel.Vector512 && Bf16Kernel.IsAvailable)
+        {
+            Precision = MatMulPrecision.FastBf16;
+            Name += "-bf16";
+        }
+    }
+
+    /// <summary>The matmul precision in effect (FastBf16 only where requested and supported).</summary>
+    public MatMulPrecision Precision { get; } = MatMulPrecision.Exact;
+
+    /// <summary>Tests shrink the GEMM blocks to exercise every block edge on small shapes.</summary>
+    internal GemmBlocking? BlockingOverride { get; set; }
+
     /// <inheritdoc/>
     public void MatMul(ReadOnlySpan<float> x, int n, int k, in TensorView w, ReadOnlySpan<float> bias, Span<float> y)
     {
+        if (DTypeInfo.IsQuantized(w.DType)) { MatMulQuantized(x, n, k, w, bias, y); return; }
         int m = BackendChecks.MatMul(x.Length, n, k, w, bias.Length, y.Length);
         if (n == 0 || m == 0)
         {
@@ -35,6 +66,11 @@ public sealed unsafe partial class CpuBackend
             }
             return;
         }
+        if (n >= GemmMinRows)
+        {
+            RunGemm(x, n, k, w, bias, y, m);
+            return;
+        }
         int rowBlocks = (n + RowBlock - 1) / RowBlock;
         int colBlocks = (m + ColBlock - 1) / ColBlock;
         int tiles = rowBlocks * colBlocks;
@@ -48,6 +84,41 @@ public sealed unsafe partial class CpuBackend
             int partitions = (long)n * m * k < ParallelMultiplyAdds ? 1 : Math.Min(tiles, Pool.ThreadCount);
             Pool.Run(ref job, partitions);
         }
+    }
+
+    private void RunGemm(ReadOnlySpan<float> x, int n, int k, in TensorView w, ReadOnlySpan<float> bias, Span<float> y, int m)
+    {
+        fixed (float* px = x, pb = bias, py = y)
+        {
+            float* b = bias.IsEmpty ? null : pb;
+            byte* pw = (byte*)w.Data;
+            if (Precision == MatMulPrecision.FastBf16)
+            {
+                RunGemm<Bf16Kernel>(px, n, k, pw, w.DType, b, py, m, BlockingOverride ?? GemmBlocking.Bf16);
+                return;
+            }
+            GemmBlocking blocking = BlockingOverride ?? GemmBlocking.Float32;
+            switch (Level)
+            {
+                case SimdLevel.Vector512: RunGemm<Kernel12x32V512>(px, n, k, pw, w.DType, b, py, m, blocking); break;
+                case SimdLevel.Vector256: RunGemm<Kernel6x16V256>(px, n, k, pw, w.DType, b, py, m, blocking); break;
+                case SimdLevel.Vector128: RunGemm<Kernel6x8V128>(px, n, k, pw, w.DType, b, py, m, blocking); break;
+                default: RunGemm<Kernel6x2Scalar>(px, n, k, pw, w.DType, b, py, m, blocking); break;
+            }
+        }
+    }
+
+    private void RunGemm<TKernel>(float* x, int n, int k, byte* w, DType dtype, float* bias, float* y, int m, GemmBlocking blocking)
+        where TKernel : struct, IGemmKernel
+    {
+        int threads = (long)n * m * k < ParallelMultiplyAdds ? 1 : Pool.ThreadCount;
+        (int rowParts, int colParts) = GemmJob<TKernel>.Grid(n, m, threads);
+        var job = new GemmJob<TKernel>
+        {
+            X = x, Y = y, Bias = bias, W = w, WType = dtype, N = n, K = k, M = m,
+            RowParts = rowParts, ColParts = colParts, Blocking = blocking,
+        };
+        Pool.Run(ref job, rowParts * colParts);
     }
 
     private struct MatMulJob : IParallelJob

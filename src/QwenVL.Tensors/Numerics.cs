@@ -1,11 +1,13 @@
 // Element conversions between the weight storage types (BF16, F16, F32) and float32.
 // BF16 -> F32 widening is on the matmul hot path and is vectorized; narrowing is only used to
 // build tensors (tests, synthetic checkpoints) and stays scalar and obvious.
+// Block-quantized types (Q8_0, Q4_0, Q4_K, Q6_K) are delegated to Quant/ in whole blocks.
 // It deliberately knows nothing about shapes: callers pass flat spans.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using QwenVL.Tensors.Quant;
 
 namespace QwenVL.Tensors;
 
@@ -40,6 +42,12 @@ public static class Numerics
     /// </summary>
     public static void ToFloat(ReadOnlySpan<byte> source, DType dtype, Span<float> destination)
     {
+        if (DTypeInfo.IsQuantized(dtype))
+        {
+            // Whole blocks only: a partial block has no meaning (its scale covers all 32/256 values).
+            BlockFormats.Dequantize(source, dtype, destination);
+            return;
+        }
         int size = DTypeInfo.SizeOf(dtype);
         int count = CheckCount(source.Length, size, destination.Length, nameof(destination));
         switch (dtype)
@@ -64,6 +72,12 @@ public static class Numerics
     /// </summary>
     public static void FromFloat(ReadOnlySpan<float> source, DType dtype, Span<byte> destination)
     {
+        if (DTypeInfo.IsQuantized(dtype))
+        {
+            // Q8_0 / Q4_0 with ggml's reference rounding; K-quants cannot be produced.
+            BlockQuantizer.Quantize(source, dtype, destination);
+            return;
+        }
         int size = DTypeInfo.SizeOf(dtype);
         if ((long)source.Length * size > destination.Length)
         {

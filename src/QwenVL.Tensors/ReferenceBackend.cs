@@ -16,7 +16,7 @@ public sealed class ReferenceBackend : IComputeBackend
         var row = new float[k];
         for (int j = 0; j < m; j++)
         {
-            w.ReadRow(j, row);
+            w.ReadRow(j, row); // block-quantized rows are dequantized exactly (ggml's formulas)
             double b = bias.IsEmpty ? 0.0 : bias[j];
             for (int i = 0; i < n; i++)
             {

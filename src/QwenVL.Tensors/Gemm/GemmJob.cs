@@ -1,0 +1,139 @@
+// The packed, cache-blocked GEMM (GotoBLAS/BLIS loop nest) behind CpuBackend.MatMul for n ≥ 16:
+// y[n, m] = x[n, k] · W[m, k]ᵀ + bias, statically split into rectangles of y, one per partition.
+// Each rectangle packs its own weight block (widened once per KC×NC block) and x block into
+// per-thread buffers, then runs whole micro-kernel tiles. It does not handle n < 16 (decode).
+namespace QwenVL.Tensors.Gemm;
+
+/// <summary>One GEMM call as a parallel job over a <c>RowParts × ColParts</c> grid of y rectangles.</summary>
+internal unsafe struct GemmJob<TKernel> : IParallelJob
+    where TKernel : struct, IGemmKernel
+{
+    public float* X, Y, Bias;
+    public byte* W;
+    public DType WType;
+    public int N, K, M, RowParts, ColParts;
+    public GemmBlocking Blocking;
+
+    /// <summary>
+    /// Splits y over output columns when there are at least 2 column panels per thread: then each
+    /// thread reads and packs only its own share of W (the big operand; x is re-packed per thread,
+    /// which costs 1/NC of the multiply work). Narrow outputs split over x-rows instead.
+    /// </summary>
+    public static (int RowParts, int ColParts) Grid(int n, int m, int threads)
+    {
+        int colPanels = (m + TKernel.NR - 1) / TKernel.NR;
+        int rowPanels = (n + TKernel.MR - 1) / TKernel.MR;
+        return colPanels >= 2 * threads ? (1, threads) : (Math.Max(1, Math.Min(threads, rowPanels)), 1);
+    }
+
+    public readonly void Execute(int partition, int partitionCount)
+    {
+        int rowPart = partition / ColParts;
+        int colPart = partition % ColParts;
+        // Split at whole tiles so only the last rectangle of each axis has edge tiles.
+        (int rowStart, int rowEnd) = CpuBackend.PartitionRange(rowPart, RowParts, (N + TKernel.MR - 1) / TKernel.MR);
+        (int colStart, int colEnd) = CpuBackend.PartitionRange(colPart, ColParts, (M + TKernel.NR - 1) / TKernel.NR);
+        int r0 = rowStart * TKernel.MR, r1 = Math.Min(N, rowEnd * TKernel.MR);
+        int c0 = colStart * TKernel.NR, c1 = Math.Min(M, colEnd * TKernel.NR);
+        if (r0 >= r1 || c0 >= c1)
+        {
+            return;
+        }
+        Run(r0, r1, c0, c1);
+    }
+
+    private readonly void Run(int r0, int r1, int c0, int c1)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, step = TKernel.KStep;
+        int kcMax = Math.Min(Blocking.KC, K);
+        int slotsMax = (kcMax + step - 1) / step;
+        int mcMax = RoundUp(Math.Min(Blocking.MC, r1 - r0), mr);
+        int ncMax = RoundUp(Math.Min(Blocking.NC, c1 - c0), nr);
+        // Scratch widens F16 weight rows for a whole B panel (nr rows) at once.
+        GemmBuffers buffers = GemmBuffers.Get((long)mcMax * slotsMax, (long)ncMax * slotsMax, mr * nr, nr * Math.Max(kcMax, 1));
+        float* packedA = buffers.A, packedB = buffers.B, tile = buffers.Tile;
+        if (K == 0)
+        {
+            // An empty sum: every output is its bias.
+            WriteBase(r0, r1, c0, c1);
+            return;
+        }
+        long weightRowBytes = (long)K * DTypeInfo.SizeOf(WType);
+
+        for (int jc = c0; jc < c1; jc += Blocking.NC)
+        {
+            int nc = Math.Min(Blocking.NC, c1 - jc);
+            for (int pc = 0; pc < K; pc += Blocking.KC)
+            {
+                int kc = Math.Min(Blocking.KC, K - pc);
+                int slots = (kc + step - 1) / step;
+                for (int jr = 0; jr < nc; jr += nr)
+                {
+                    TKernel.PackB(W + ((jc + jr) * weightRowBytes), WType, K, Math.Min(nr, nc - jr), pc, kc,
+                        packedB + ((long)jr * slots), buffers.Scratch);
+                }
+                for (int ic = r0; ic < r1; ic += Blocking.MC)
+                {
+                    int mc = Math.Min(Blocking.MC, r1 - ic);
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        TKernel.PackA(X + ((long)(ic + ir) * K), K, Math.Min(mr, mc - ir), pc, kc, packedA + ((long)ir * slots));
+                    }
+                    // jr outer, ir inner: one B micro-panel stays in L1 while the A panels stream from L2.
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        float* b = packedB + ((long)jr * slots);
+                        int cols = Math.Min(nr, nc - jr);
+                        // The first k block writes bias + product; later ones add to y.
+                        float* init = pc > 0 ? null : Bias is null ? buffers.Zeros : Bias + jc + jr;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            float* a = packedA + ((long)ir * slots);
+                            float* c = Y + ((long)(ic + ir) * M) + jc + jr;
+                            int rows = Math.Min(mr, mc - ir);
+                            if (rows == mr && cols == nr)
+                            {
+                                TKernel.Tile(a, b, slots, c, M, init);
+                            }
+                            else
+                            {
+                                EdgeTile(a, b, slots, c, rows, cols, tile, init, buffers.Zeros);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A partial tile: the kernel writes the whole tile into a buffer, then the valid corner goes to
+    /// y (bias + product on the first k block, y + product after).
+    /// </summary>
+    private readonly void EdgeTile(float* a, float* b, int slots, float* c, int rows, int cols, float* tile, float* init, float* zeros)
+    {
+        int nr = TKernel.NR;
+        TKernel.Tile(a, b, slots, tile, nr, zeros);
+        int col0 = (int)((c - Y) % M);
+        for (int r = 0; r < rows; r++)
+        {
+            float* dst = c + ((long)r * M);
+            float* src = tile + (r * nr);
+            for (int j = 0; j < cols; j++)
+            {
+                dst[j] = init == null ? dst[j] + src[j] : Bias is null ? src[j] : src[j] + Bias[col0 + j];
+            }
+        }
+    }
+
+    private readonly void WriteBase(int r0, int r1, int c0, int c1)
+    {
+        for (int i = r0; i < r1; i++)
+        {
+            var row = new Span<float>(Y + ((long)i * M) + c0, c1 - c0);
+            if (Bias is null) { row.Clear(); } else { new ReadOnlySpan<float>(Bias + c0, c1 - c0).CopyTo(row); }
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}

@@ -1,0 +1,234 @@
+// A tiny x86-64 machine-code emitter: exactly the instruction forms the BF16 GEMM micro-kernel
+// needs (EVEX zmm moves/adds/vdpbf16ps with [base + disp] operands, a few 64-bit integer ops,
+// rel32 branches). It is not an assembler: no SIB index, no other operand sizes, no validation
+// beyond argument ranges. Every form is pinned to GNU as/objdump bytes in Bf16JitTests.
+namespace QwenVL.Tensors.Jit;
+
+/// <summary>General-purpose register numbers as encoded (rax = 0 … r15 = 15).</summary>
+internal enum Gpr
+{
+    Rax = 0, Rcx = 1, Rdx = 2, Rbx = 3, Rsp = 4, Rbp = 5, Rsi = 6, Rdi = 7,
+    R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15,
+}
+
+/// <summary>Appends encoded instructions to a byte buffer.</summary>
+internal sealed class X64Emitter
+{
+    private readonly List<byte> _code = [];
+    private readonly List<(int At, int Label)> _fixups = [];
+    private readonly List<int> _labels = [];
+
+    /// <summary>Bytes emitted so far (branches resolved once <see cref="ToArray"/> is called).</summary>
+    public int Length => _code.Count;
+
+    /// <summary>A new, unbound branch target.</summary>
+    public int NewLabel()
+    {
+        _labels.Add(-1);
+        return _labels.Count - 1;
+    }
+
+    /// <summary>Binds <paramref name="label"/> to the current position.</summary>
+    public void Bind(int label) => _labels[label] = _code.Count;
+
+    /// <summary>The code with every rel32 branch patched.</summary>
+    public byte[] ToArray()
+    {
+        byte[] code = [.. _code];
+        foreach ((int at, int label) in _fixups)
+        {
+            int target = _labels[label];
+            if (target < 0)
+            {
+                throw new InvalidOperationException($"label {label} is never bound");
+            }
+            BitConverter.TryWriteBytes(code.AsSpan(at, 4), target - (at + 4));
+        }
+        return code;
+    }
+
+    // ---- EVEX (AVX-512), 512-bit, no masking ----
+
+    /// <summary><c>vpxord zmm{dst}, zmm{a}, zmm{b}</c> (EVEX.512.66.0F.W0 EF /r).</summary>
+    public void VpxordZmm(int dst, int a, int b) => EvexRegister(map: 1, pp: 1, opcode: 0xEF, dst, a, b);
+
+    /// <summary><c>vaddps zmm{dst}, zmm{a}, zmm{b}</c> (EVEX.512.0F.W0 58 /r).</summary>
+    public void VaddpsZmm(int dst, int a, int b) => EvexRegister(map: 1, pp: 0, opcode: 0x58, dst, a, b);
+
+    /// <summary><c>vaddps zmm{dst}, zmm{a}, zmmword ptr [base + disp]</c>.</summary>
+    public void VaddpsZmmMem(int dst, int a, Gpr baseReg, int disp) =>
+        EvexMemory(map: 1, pp: 0, opcode: 0x58, dst, a, baseReg, disp, broadcast: false);
+
+    /// <summary><c>vmovups zmm{dst}, zmmword ptr [base + disp]</c> (EVEX.512.0F.W0 10 /r).</summary>
+    public void VmovupsLoad(int dst, Gpr baseReg, int disp) =>
+        EvexMemory(map: 1, pp: 0, opcode: 0x10, dst, 0, baseReg, disp, broadcast: false);
+
+    /// <summary><c>vmovups zmmword ptr [base + disp], zmm{src}</c> (EVEX.512.0F.W0 11 /r).</summary>
+    public void VmovupsStore(Gpr baseReg, int disp, int src) =>
+        EvexMemory(map: 1, pp: 0, opcode: 0x11, src, 0, baseReg, disp, broadcast: false);
+
+    /// <summary>
+    /// <c>vdpbf16ps zmm{dst}, zmm{a}, dword ptr [base + disp]{1to16}</c> (EVEX.512.F3.0F38.W0 52 /r,
+    /// EVEX.b = 1): per lane, dst += a.hi·m.hi + a.lo·m.lo over bf16 pairs, m broadcast.
+    /// </summary>
+    public void Vdpbf16psBroadcast(int dst, int a, Gpr baseReg, int disp) =>
+        EvexMemory(map: 2, pp: 2, opcode: 0x52, dst, a, baseReg, disp, broadcast: true);
+
+    // ---- legacy integer and control ----
+
+    /// <summary><c>add reg, imm</c> (REX.W 83 /0 ib or REX.W 81 /0 id).</summary>
+    public void AddImm(Gpr reg, int imm)
+    {
+        Rex(w: true, r: 0, b: (int)reg);
+        if (imm is >= sbyte.MinValue and <= sbyte.MaxValue)
+        {
+            Emit(0x83, ModRm(3, 0, (int)reg), (byte)(sbyte)imm);
+        }
+        else
+        {
+            Emit(0x81, ModRm(3, 0, (int)reg));
+            EmitInt32(imm);
+        }
+    }
+
+    /// <summary><c>add dst, src</c> (REX.W 01 /r).</summary>
+    public void AddReg(Gpr dst, Gpr src)
+    {
+        Rex(w: true, r: (int)src, b: (int)dst);
+        Emit(0x01, ModRm(3, (int)src, (int)dst));
+    }
+
+    /// <summary><c>mov dst, src</c> (REX.W 89 /r).</summary>
+    public void MovReg(Gpr dst, Gpr src)
+    {
+        Rex(w: true, r: (int)src, b: (int)dst);
+        Emit(0x89, ModRm(3, (int)src, (int)dst));
+    }
+
+    /// <summary><c>test a, b</c> (REX.W 85 /r).</summary>
+    public void TestReg(Gpr a, Gpr b)
+    {
+        Rex(w: true, r: (int)b, b: (int)a);
+        Emit(0x85, ModRm(3, (int)b, (int)a));
+    }
+
+    /// <summary><c>dec reg</c> (REX.W FF /1).</summary>
+    public void Dec(Gpr reg)
+    {
+        Rex(w: true, r: 0, b: (int)reg);
+        Emit(0xFF, ModRm(3, 1, (int)reg));
+    }
+
+    /// <summary><c>prefetcht0 byte ptr [base + disp]</c> (0F 18 /1).</summary>
+    public void Prefetcht0(Gpr baseReg, int disp)
+    {
+        if ((int)baseReg >= 8)
+        {
+            Emit(0x41);
+        }
+        Emit(0x0F, 0x18);
+        MemoryOperand(1, baseReg, disp, scale: 1);
+    }
+
+    /// <summary><c>jnz label</c> (0F 85 rel32).</summary>
+    public void Jnz(int label) => Branch([0x0F, 0x85], label);
+
+    /// <summary><c>jz label</c> (0F 84 rel32).</summary>
+    public void Jz(int label) => Branch([0x0F, 0x84], label);
+
+    /// <summary><c>jmp label</c> (E9 rel32).</summary>
+    public void Jmp(int label) => Branch([0xE9], label);
+
+    /// <summary><c>vzeroupper</c> (VEX C5 F8 77): avoids SSE/AVX transition stalls in the caller.</summary>
+    public void Vzeroupper() => Emit(0xC5, 0xF8, 0x77);
+
+    /// <summary><c>ret</c>.</summary>
+    public void Ret() => Emit(0xC3);
+
+    private void Branch(byte[] opcode, int label)
+    {
+        Emit(opcode);
+        _fixups.Add((_code.Count, label));
+        EmitInt32(0);
+    }
+
+    private void EvexRegister(int map, int pp, byte opcode, int dst, int a, int b)
+    {
+        // With a register r/m, EVEX.X carries bit 4 of its number and EVEX.B bit 3.
+        EvexPrefix(map, pp, dst, a, x: (b >> 4) & 1, b: (b >> 3) & 1, broadcast: false);
+        Emit(opcode, ModRm(3, dst, b));
+    }
+
+    private void EvexMemory(int map, int pp, byte opcode, int reg, int vvvv, Gpr baseReg, int disp, bool broadcast)
+    {
+        EvexPrefix(map, pp, reg, vvvv, x: 0, b: ((int)baseReg >> 3) & 1, broadcast);
+        Emit(opcode);
+        // EVEX disp8 is scaled by the memory operand size N: 64 for a full zmm, 4 for a dword broadcast.
+        MemoryOperand(reg, baseReg, disp, scale: broadcast ? 4 : 64);
+    }
+
+    /// <summary>62 P0 P1 P2 with W = 0, L'L = 512 bits, no masking.</summary>
+    private void EvexPrefix(int map, int pp, int reg, int vvvv, int x, int b, bool broadcast)
+    {
+        CheckZmm(reg);
+        CheckZmm(vvvv);
+        int p0 = ((~reg >> 3 & 1) << 7) | ((~x & 1) << 6) | ((~b & 1) << 5) | ((~reg >> 4 & 1) << 4) | map;
+        int p1 = ((~vvvv & 15) << 3) | 0b100 | pp;
+        int p2 = (0b10 << 5) | ((broadcast ? 1 : 0) << 4) | ((~vvvv >> 4 & 1) << 3);
+        Emit(0x62, (byte)p0, (byte)p1, (byte)p2);
+    }
+
+    private void MemoryOperand(int reg, Gpr baseReg, int disp, int scale)
+    {
+        int rm = (int)baseReg & 7;
+        bool sib = rm == 4; // rsp/r12 as base need a SIB byte (no index)
+        if (disp == 0 && rm != 5)
+        {
+            Emit(ModRm(0, reg, rm));
+            if (sib) { Emit(0x24); }
+        }
+        else if (disp % scale == 0 && disp / scale is >= sbyte.MinValue and <= sbyte.MaxValue)
+        {
+            Emit(ModRm(1, reg, rm));
+            if (sib) { Emit(0x24); }
+            Emit((byte)(sbyte)(disp / scale));
+        }
+        else
+        {
+            Emit(ModRm(2, reg, rm));
+            if (sib) { Emit(0x24); }
+            EmitInt32(disp);
+        }
+    }
+
+    private void Rex(bool w, int r, int b)
+    {
+        Emit((byte)(0x40 | (w ? 8 : 0) | ((r >> 3 & 1) << 2) | (b >> 3 & 1)));
+    }
+
+    private static byte ModRm(int mod, int reg, int rm) => (byte)((mod << 6) | ((reg & 7) << 3) | (rm & 7));
+
+    private static void CheckZmm(int register)
+    {
+        if ((uint)register > 31)
+        {
+            throw new ArgumentOutOfRangeException(nameof(register), register, "zmm registers are 0..31");
+        }
+    }
+
+    private void EmitInt32(int value)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            _code.Add((byte)(value >> (8 * i)));
+        }
+    }
+
+    private void Emit(params ReadOnlySpan<byte> bytes)
+    {
+        foreach (byte value in bytes)
+        {
+            _code.Add(value);
+        }
+    }
+}
