@@ -1,6 +1,7 @@
 // The one place that maps config.json's model_type to the generation that loads it. Adding a
 // generation (Qwen3-VL) means a new folder and one line here; no other code switches on it.
 using QwenVL.Models.Common;
+using QwenVL.Models.Gguf;
 using QwenVL.Models.Qwen25VL;
 using QwenVL.Models.Qwen2VL;
 
@@ -18,16 +19,18 @@ public static class ModelRegistry
     /// <summary>Supported model_type values.</summary>
     public static IReadOnlyCollection<string> ModelTypes => Loaders.Keys;
 
-    /// <summary>Loads the model in <paramref name="folder"/>; throws <see cref="ModelException"/> naming the file and key at fault.</summary>
+    /// <summary>Loads the model in <paramref name="folder"/> (a Hugging Face folder, a GGUF folder or a text .gguf file); throws <see cref="ModelException"/> naming the file and key at fault.</summary>
     public static VisionLanguageModel Load(string folder, ModelLoadOptions? options = null)
     {
         options ??= new ModelLoadOptions();
-        ConfigReader config = ModelAssets.LoadConfig(folder);
+        // A GGUF pair as llama.cpp runs it: the text .gguf (mmproj beside it) or a folder holding both.
+        ModelAssets? gguf = GgufModelFiles.TryLocate(folder) is { } files ? GgufAssets.Load(files, folder) : null;
+        ConfigReader config = gguf?.Config ?? ModelAssets.LoadConfig(folder);
         string type = config.String("model_type") ?? throw config.Error("model_type", "is required");
         if (!Loaders.TryGetValue(type, out var loader))
         {
             throw config.Error("model_type", $"is '{type}', which this engine does not support (supported: {string.Join(", ", Loaders.Keys)})");
         }
-        return loader(ModelAssets.Load(folder), options);
+        return loader(gguf ?? ModelAssets.Load(folder), options);
     }
 }

@@ -11,9 +11,10 @@ namespace QwenVL.Models.Common;
 public sealed class ModelAssets
 {
     private ModelAssets(string folder, ConfigReader config, Qwen2Tokenizer tokenizer, ChatTemplate? template,
-        ImagePreprocessorConfig preprocessor, GenerationDefaults generation)
+        ImagePreprocessorConfig preprocessor, GenerationDefaults generation, string? tokenizerPath = null)
     {
         Folder = folder;
+        TokenizerPath = tokenizerPath ?? Path.Combine(folder, "tokenizer.json");
         Config = config;
         Tokenizer = tokenizer;
         Template = template;
@@ -42,8 +43,13 @@ public sealed class ModelAssets
     /// <summary>generation_config.json, or transformers defaults when absent.</summary>
     public GenerationDefaults Generation { get; }
 
-    /// <summary>Path of tokenizer.json.</summary>
-    public string TokenizerPath => Path.Combine(Folder, "tokenizer.json");
+    /// <summary>Path of tokenizer.json (or of the file that holds the tokenizer, for messages).</summary>
+    public string TokenizerPath { get; }
+
+    /// <summary>Assets assembled in memory (e.g. from GGUF metadata) rather than read from a folder's files.</summary>
+    public static ModelAssets FromParts(string folder, ConfigReader config, Qwen2Tokenizer tokenizer, ChatTemplate? template,
+        ImagePreprocessorConfig preprocessor, GenerationDefaults generation, string tokenizerPath) =>
+        new(folder, config, tokenizer, template, preprocessor, generation, tokenizerPath);
 
     /// <summary>Reads config.json only (enough to pick a loader).</summary>
     public static ConfigReader LoadConfig(string folder)

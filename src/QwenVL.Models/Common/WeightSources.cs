@@ -1,6 +1,9 @@
-// The one place that decides how a checkpoint folder's weights are opened: today safetensors
-// files as stored. GGUF files and quantize-at-load (ModelLoadOptions.Weights) plug in here, so no
-// model code changes when a storage format is added.
+// The one place that decides how a checkpoint folder's weights are opened: safetensors files as
+// stored (including `qwenvl quantize` output, whose block tensors load in place), optionally wrapped
+// in QuantizingWeightSource for --weights q8 / q4. GGUF files plug in here too, so no model code
+// changes when a storage format is added.
+using QwenVL.Models.Quantization;
+
 namespace QwenVL.Models.Common;
 
 /// <summary>Opens the weight source for a folder.</summary>
@@ -9,10 +12,20 @@ public static class WeightSources
     /// <summary>Opens <paramref name="folder"/>'s weights according to <paramref name="options"/>.</summary>
     public static IWeightSource Open(string folder, ModelLoadOptions options)
     {
-        if (options.Weights != WeightFormat.AsStored)
+        // A llama.cpp GGUF pair (text .gguf + mmproj .gguf, or a folder holding them), else safetensors.
+        IWeightSource stored = Gguf.GgufModelFiles.TryLocate(folder) is { } gguf ? Gguf.GgufWeightSource.Open(gguf) : CheckpointWeights.Open(folder);
+        return options.Weights switch
         {
-            throw new ModelException($"weight format {options.Weights} is not supported yet; use {WeightFormat.AsStored}", folder);
-        }
-        return CheckpointWeights.Open(folder);
+            WeightFormat.AsStored => stored,
+            // Tensors already quantized (a quantized checkpoint) pass through the decorator as they are.
+            WeightFormat.Q8 or WeightFormat.Q4 => new QuantizingWeightSource(stored, QuantizedTensorFormat.Target(options.Weights)),
+            _ => Fail(stored, options.Weights),
+        };
+    }
+
+    private static IWeightSource Fail(IWeightSource opened, WeightFormat format)
+    {
+        opened.Dispose();
+        throw new ModelException($"unknown weight format {format}", opened.Folder);
     }
 }
