@@ -1,0 +1,64 @@
+// `qwenvl bench`: times every stage of one image-plus-text request (load, preprocess, image encode,
+// prefill, first token, decode) over a warm-up and repeated passes on a checkpoint folder or a
+// cached synthetic one; prints medians as a table or one JSON object. No speed is asserted here.
+using System.CommandLine;
+using System.Text.Json;
+using QwenVL.Cli.Bench;
+
+namespace QwenVL.Cli.Commands;
+
+/// <summary>The bench command.</summary>
+public static class BenchCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "checkpoint folder (Hugging Face layout)" };
+        var synthetic = new Option<string?>("--synthetic") { Description = "synthetic preset, written once to the cache and reused (random weights)" };
+        var imageSize = new Option<string>("--image-size") { Description = "test image WIDTHxHEIGHT, or 'none' for a text-only prompt", DefaultValueFactory = _ => "448x448" };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "ordinary text tokens after the image", DefaultValueFactory = _ => 128 };
+        var genTokens = new Option<int>("--gen-tokens") { Description = "decode steps after the first token", DefaultValueFactory = _ => 32 };
+        var weights = new Option<string?>("--weights") { Description = "bf16 or f32 (synthetic dtype), q8 or q4 (quantize at load); default bf16 / as stored" };
+        var repeat = new Option<int>("--repeat") { Description = "measured passes after the warm-up", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "unmeasured warm-up passes", DefaultValueFactory = _ => 1 };
+        var cache = new Option<string?>("--cache") { Description = "cache root for synthetic checkpoints (default $QWENVL_CACHE or ~/.cache/qwenvl)" };
+        Option<int> threads = CommonOptions.Threads();
+        Option<string> backend = CommonOptions.Backend();
+        Option<bool> json = CommonOptions.Json("print one JSON object (load_ms, preprocess_ms, image_encode_ms, prefill_tokens_per_s, ttft_ms, decode_tokens_per_s, ...)");
+        var command = new Command("bench", "time load, preprocessing, image encode, prefill, first token and decode (medians over repeats)")
+        {
+            model, synthetic, imageSize, promptTokens, genTokens, weights, threads, repeat, warmup, backend, cache, json,
+        };
+        command.SetAction((p, ct) => CliErrors.Guard(() =>
+        {
+            BenchSettings s = BenchSettings.Parse(p.GetValue(model), p.GetValue(synthetic), p.GetValue(imageSize)!,
+                p.GetValue(promptTokens), p.GetValue(genTokens), p.GetValue(weights), p.GetValue(threads),
+                p.GetValue(repeat), p.GetValue(warmup), p.GetValue(backend)!, p.GetValue(cache));
+            string folder = s.Preset is null ? s.ModelFolder! : SyntheticCache.Ensure(s.CacheRoot, s.Preset, s.SynthDType, Console.Error);
+            string label = s.Preset?.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+            byte[]? png = s.HasImage ? BenchImage.Png(s.ImageWidth, s.ImageHeight) : null;
+            bool asJson = p.GetValue(json);
+
+            MachineInfo.ResetPeakRss();
+            var samples = new List<BenchSample>();
+            for (int pass = 0; pass < s.Warmup + s.Repeat; pass++)
+            {
+                ct.ThrowIfCancellationRequested();
+                bool warm = pass < s.Warmup;
+                BenchSample sample = BenchRunner.RunOnce(folder, s, png);
+                if (!warm)
+                {
+                    samples.Add(sample);
+                }
+                // Progress on stderr even with --json (stdout keeps exactly one object): 3B passes take minutes.
+                Console.Error.WriteLine(FormattableString.Invariant(
+                    $"{(warm ? "warm-up" : $"pass {pass - s.Warmup + 1}/{s.Repeat}")}: load {sample.LoadMs:F0} ms, encode {sample.ImageEncodeMs:F0} ms, prefill {sample.PrefillMs:F0} ms, decode {sample.DecodeMs:F0} ms"));
+            }
+            (long rss, string source) = MachineInfo.PeakRss();
+            var report = new BenchReport(s, label, samples, rss, source);
+            Console.Out.Write(asJson ? JsonSerializer.Serialize(report.ToJson(), CliJson.Options) + "\n" : report.ToTable());
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+}

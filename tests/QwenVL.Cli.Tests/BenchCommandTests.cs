@@ -1,0 +1,166 @@
+// `qwenvl bench` from the outside: the JSON report has every field with positive timings on a
+// cached synthetic tiny model and on the tiny fixture, bad arguments exit 2 with one line; plus
+// the pieces it is built from (test PNG round trip, prompt layout, median). Speed is never asserted.
+using System.Text.Json.Nodes;
+using QwenVL.Cli.Bench;
+using QwenVL.Imaging;
+using QwenVL.Models;
+using QwenVL.Models.Multimodal;
+using QwenVL.Testing;
+
+namespace QwenVL.Cli.Tests;
+
+public sealed class BenchCommandTests : IDisposable
+{
+    private static readonly string[] Fields =
+    [
+        "load_ms", "preprocess_ms", "image_encode_ms", "prefill_tokens_per_s", "ttft_ms", "decode_tokens_per_s",
+        "peak_rss_bytes", "alloc_bytes_per_token", "threads", "weights", "model", "image_size", "image_tokens",
+        "prompt_tokens", "gen_tokens", "repeat", "backend", "machine",
+    ];
+
+    private readonly string _cache = Directory.CreateTempSubdirectory("qwenvl-bench-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_cache, recursive: true);
+
+    [Fact]
+    public async Task BenchJson_SyntheticTiny_PrintsEveryFieldWithPositiveTimings()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--synthetic", "qwen2.5-vl-tiny", "--image-size", "112x112", "--prompt-tokens", "8",
+            "--gen-tokens", "4", "--repeat", "1", "--json", "--cache", _cache);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonNode json = JsonNode.Parse(r.Stdout)!;
+        foreach (string field in Fields)
+        {
+            Assert.True(json[field] is not null, $"missing {field} in {r.Stdout}");
+        }
+        foreach (string positive in new[] { "load_ms", "preprocess_ms", "image_encode_ms", "prefill_tokens_per_s", "ttft_ms", "decode_tokens_per_s" })
+        {
+            Assert.True(json[positive]!.GetValue<double>() > 0, $"{positive} = {json[positive]}");
+        }
+        // 112x112 = 8x8 patches of 14 px; 2x2 merge → 16 language-model tokens.
+        Assert.Equal(16, json["image_tokens"]!.GetValue<int>());
+        Assert.Equal("qwen2.5-vl-tiny", json["model"]!.GetValue<string>());
+        Assert.Equal("bf16", json["weights"]!.GetValue<string>());
+        Assert.Equal(8, json["prompt_tokens"]!.GetValue<int>());
+        Assert.Equal(4, json["gen_tokens"]!.GetValue<int>());
+        Assert.Equal(1, json["repeat"]!.GetValue<int>());
+        Assert.True(json["peak_rss_bytes"]!.GetValue<long>() > 1_000_000);
+        Assert.True(json["alloc_bytes_per_token"]!.GetValue<double>() >= 0);
+        Assert.True(json["threads"]!.GetValue<int>() >= 1);
+        Assert.True(json["cpu_use"]!.GetValue<double>() > 0);
+        Assert.False(string.IsNullOrEmpty(json["machine"]!["cpu"]!.GetValue<string>()));
+        Assert.True(File.Exists(Path.Combine(_cache, "synthetic", "qwen2.5-vl-tiny-bf16-seed0", "config.json")));
+        Assert.Single(r.Stdout.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task BenchJson_FixtureModel_CountsPrefixImageAndTextTokens()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "140x84", "--prompt-tokens", "5",
+            "--gen-tokens", "3", "--repeat", "2", "--warmup", "0", "--threads", "1", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonNode json = JsonNode.Parse(r.Stdout)!;
+        // 140x84 is already a multiple of 28: 10x6 patches → 5x3 merged = 15 tokens.
+        Assert.Equal(15, json["image_tokens"]!.GetValue<int>());
+        Assert.Equal("140x84", json["resized_image_size"]!.GetValue<string>());
+        Assert.Equal("qwen2.5-vl-tiny", json["model"]!.GetValue<string>());
+        Assert.Equal(1, json["threads"]!.GetValue<int>());
+        Assert.Equal(2, json["repeat"]!.GetValue<int>());
+        // Template prefix (system turn + "<|im_start|>user\n") + vision_start + 15 pads + vision_end + 5 text ids.
+        Assert.True(json["prefill_tokens"]!.GetValue<int>() > 15 + 2 + 5);
+        Assert.True(json["decode_tokens_per_s"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
+    public async Task Bench_TextOnlyTable_PrintsStagesWithoutImage()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2-vl-tiny"), "--image-size", "none", "--prompt-tokens", "6",
+            "--gen-tokens", "2", "--repeat", "1", "--warmup", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("no image", r.Stdout);
+        Assert.Contains("decode", r.Stdout);
+        Assert.Contains("alloc/token", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--image-size", "10x", "--image-size")]
+    [InlineData("--image-size", "0x10", "--image-size")]
+    [InlineData("--weights", "q3", "--weights")]
+    [InlineData("--repeat", "0", "--repeat")]
+    [InlineData("--backend", "gpu", "--backend")]
+    public async Task Bench_BadArgument_ExitsTwoWithOneLine(string option, string value, string named)
+    {
+        CliResult r = await Qwenvl.Run("bench", "--synthetic", "qwen2.5-vl-tiny", option, value, "--cache", _cache);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("qwenvl: error: " + named, r.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_cache));
+    }
+
+    [Fact]
+    public async Task Bench_UnknownPreset_ExitsTwoListingPresets()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--synthetic", "qwen9-vl-huge", "--cache", _cache);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.Contains("qwen9-vl-huge", r.Stderr);
+        Assert.Contains("qwen2.5-vl-3b", r.Stderr);
+    }
+
+    [Fact]
+    public async Task Bench_ModelAndSynthetic_ExitsTwo()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--synthetic", "qwen2.5-vl-tiny", "--model", Fixtures.Model("qwen2.5-vl-tiny"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("exactly one of --model", r.Stderr);
+    }
+
+    [Fact]
+    public async Task Bench_ModelWithOtherFloatWeights_ExitsTwoNamingStoredDType()
+    {
+        // The tiny fixture stores BF16; bench never widens a --model checkpoint to F32.
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--weights", "f32", "--image-size", "none",
+            "--prompt-tokens", "2", "--gen-tokens", "1", "--repeat", "1", "--warmup", "0");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.Contains("stores bf16", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(57, 31)]
+    [InlineData(448, 448)]
+    public void BenchImagePng_Decoded_EqualsGeneratedPixels(int width, int height)
+    {
+        RgbImage decoded = ImageDecoder.Decode(BenchImage.Png(width, height), "bench.png");
+        Assert.Equal(width, decoded.Width);
+        Assert.Equal(height, decoded.Height);
+        Assert.Equal(BenchImage.Pixels(width, height), decoded.Pixels);
+    }
+
+    [Fact]
+    public void PromptIds_TinyFixture_PrefixThenVisionBlockThenText()
+    {
+        using VisionLanguageModel model = ModelRegistry.Load(Fixtures.Model("qwen2.5-vl-tiny"), new ModelLoadOptions { Threads = 1 });
+        int[] ids = BenchRunner.PromptIds(model, imageTokens: 16, textTokens: 9);
+        int start = Array.IndexOf(ids, model.Tokens.VisionStart);
+        Assert.True(start > 0);
+        Assert.Equal(start + 1 + 16 + 1 + 9, ids.Length);
+        Assert.All(ids.AsSpan(start + 1, 16).ToArray(), t => Assert.Equal(model.Tokens.ImagePad, t));
+        Assert.Equal(model.Tokens.VisionEnd, ids[start + 17]);
+        Assert.All(ids[(start + 18)..], t => Assert.True(t < 151643, $"special token {t} in the text part"));
+        // The 16 pads form a 4x4 merged grid (8x8 patches): M-RoPE text resumes at start + 1 + 4.
+        MRopePositionIds pos = MRopePositions.Compute(ids, model.Tokens.ImagePad, [new ImageGrid(1, 8, 8)], 2);
+        Assert.Equal(start + 1 + 4, pos.T[start + 17]);
+    }
+
+    [Theory]
+    [InlineData(new[] { 3.0 }, 3.0)]
+    [InlineData(new[] { 5.0, 1.0, 3.0 }, 3.0)]
+    [InlineData(new[] { 4.0, 1.0, 2.0, 10.0 }, 3.0)]
+    public void MedianOf_Values_ReturnsMiddle(double[] values, double expected) => Assert.Equal(expected, BenchReport.MedianOf(values));
+
+    [Fact]
+    public void ArgMax_Ties_ReturnsFirst() => Assert.Equal(1, BenchRunner.ArgMax([0f, 2f, -1f, 2f]));
+}
