@@ -16,8 +16,11 @@ public enum FinishReason
     Cancelled,
 }
 
-/// <summary>One step of a generation stream. <see cref="Id"/> is −1 on a final item that carries no token.</summary>
-public readonly record struct GeneratedToken(int Id, string Text, FinishReason? Finish, GenerationStats? Stats);
+/// <summary>
+/// One step of a generation stream. <see cref="Id"/> is −1 on a final item that carries no token.
+/// <see cref="Logprobs"/> is set only when <see cref="GenerationOptions.Logprobs"/> asked for it.
+/// </summary>
+public readonly record struct GeneratedToken(int Id, string Text, FinishReason? Finish, GenerationStats? Stats, TokenLogprobs? Logprobs = null);
 
 /// <summary>Counts and timings of one request (milliseconds).</summary>
 public sealed record GenerationStats(

@@ -36,6 +36,9 @@ public sealed record GenerationOptions
     /// <summary>Largest decoded image (pixels) accepted before resizing (decompression-bomb guard).</summary>
     public long MaxImagePixels { get; init; } = 100_000_000;
 
+    /// <summary>When set, every token carries its log-probability and this many most likely alternatives (0-20).</summary>
+    public int? Logprobs { get; init; }
+
     /// <summary>Checks ranges; throws <see cref="EngineException"/> naming the option.</summary>
     public void Validate()
     {
@@ -62,6 +65,10 @@ public sealed record GenerationOptions
         if (MinPixels is < 1 || MaxPixels is < 1 || MinPixels > MaxPixels)
         {
             throw new EngineException($"min_pixels ({MinPixels}) and max_pixels ({MaxPixels}) must be positive with min <= max", "min_pixels");
+        }
+        if (Logprobs is < 0 or > TokenLogprobs.MaxTop)
+        {
+            throw new EngineException($"top_logprobs must be in [0, {TokenLogprobs.MaxTop}], got {Logprobs}", "top_logprobs");
         }
         if (Stop.Any(string.IsNullOrEmpty))
         {

@@ -63,24 +63,26 @@ internal sealed class Sequence(Conversation conversation, GenerationOptions opti
     public bool Accept(ReadOnlySpan<float> logits)
     {
         int token = _sampler.Sample(logits);
+        // Log-probabilities of the model's raw distribution (before penalty and temperature), only on request.
+        TokenLogprobs? logprobs = Options.Logprobs is int top ? TokenLogprobs.Compute(logits, token, top) : null;
         Generated++;
         if (Array.IndexOf(_stopIds, token) >= 0)
         {
-            Emit(token, _matcher.Push(_decoder.Flush()) + _matcher.Flush(), FinishReason.Stop);
+            Emit(token, _matcher.Push(_decoder.Flush()) + _matcher.Flush(), FinishReason.Stop, logprobs);
             return true;
         }
         string text = _matcher.Push(_decoder.Append(token));
         if (_matcher.Stopped)
         {
-            Emit(token, text, FinishReason.Stop);
+            Emit(token, text, FinishReason.Stop, logprobs);
             return true;
         }
         if (Generated >= Options.MaxTokens || Session!.Length >= _capacity)
         {
-            Emit(token, text + _matcher.Push(_decoder.Flush()) + _matcher.Flush(), FinishReason.Length);
+            Emit(token, text + _matcher.Push(_decoder.Flush()) + _matcher.Flush(), FinishReason.Length, logprobs);
             return true;
         }
-        output.TryWrite(new GeneratedToken(token, text, null, null));
+        output.TryWrite(new GeneratedToken(token, text, null, null, logprobs));
         _sampler.Observe([token]);
         PendingToken = token;
         return false;
@@ -92,13 +94,13 @@ internal sealed class Sequence(Conversation conversation, GenerationOptions opti
     /// <summary>Ends the stream with an error (including cancellation).</summary>
     public void Fail(Exception e) => output.TryComplete(e);
 
-    private void Emit(int token, string text, FinishReason finish)
+    private void Emit(int token, string text, FinishReason finish, TokenLogprobs? logprobs)
     {
         _decodeClock.Stop();
         var stats = new GenerationStats(Prompt.TokenIds.Length, Prompt.ImageTokenCounts,
             [.. Prompt.Images.Select(i => (i.OriginalWidth, i.OriginalHeight, i.ResizedWidth, i.ResizedHeight))],
             Generated, Prompt.PreprocessMs, VisionMs, PrefillMs, _decodeClock.Elapsed.TotalMilliseconds);
-        output.TryWrite(new GeneratedToken(token, text, finish, stats));
+        output.TryWrite(new GeneratedToken(token, text, finish, stats, logprobs));
         output.TryComplete();
     }
 }
