@@ -9,4 +9,7 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
+root.Subcommands.Add(QuantizeCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return await root.Parse(args).InvokeAsync();
