@@ -18,31 +18,44 @@ public sealed unsafe partial class CpuBackend
     // Products below this many multiply-adds run on the caller: waking the pool would dominate.
     private const long ParallelMultiplyAdds = 1 << 16;
 
-    // From this many x-rows on, the packed GEMM wins: packing W costs about one store per weight
-    // element, repaid once each packed element feeds ≥ 16 multiply-adds (measured crossover in
-    // the benchmark notes of Gemm/GemmJob.cs). Decode (n = 1) stays on the row-widening path.
-    internal const int GemmMinRows = 16;
+    // From this many x-rows on, the packed GEMM wins. Packing W is a fixed cost (~12 ms for a
+    // 2048×11008 BF16 matrix on one core here), the row kernel's cost grows with n: measured
+    // 9.3 ms (row) vs 13.4 ms (GEMM) at n = 4, 23.5 vs 14.5 ms at n = 8. Decode (n = 1) stays on
+    // the row-widening path.
+    internal const int GemmMinRows = 6;
 
     /// <summary>Creates the backend with a matmul precision (see <see cref="MatMulPrecision"/>).</summary>
     /// <param name="threads">Compute threads including the caller; 0 means <see cref="Environment.ProcessorCount"/>.</param>
     /// <param name="maxSimd">Widest vector level to use; the hardware's best level caps it.</param>
     /// <param name="precision">
-    /// <see cref="MatMulPrecision.FastBf16"/> is honoured only where the BF16 kernel can run (Linux x64
-    /// with avx512_bf16 and the Vector512 level); elsewhere the backend stays <see cref="MatMulPrecision.Exact"/>,
-    /// and <see cref="Precision"/> says which one is in effect. The name gets "-bf16" when it is.
+    /// <see cref="MatMulPrecision.FastBf16"/> is honoured only where a BF16 kernel can run (Linux x64 at
+    /// the Vector512 level with AMX-BF16, else avx512_bf16); elsewhere the backend stays
+    /// <see cref="MatMulPrecision.Exact"/>, and <see cref="Precision"/> says which one is in effect.
+    /// The name gets "-bf16" when it is.
     /// </param>
     public CpuBackend(int threads, SimdLevel maxSimd, MatMulPrecision precision)
         : this(threads, maxSimd)
     {
-        if (precision == MatMulPrecision.FastBf16 && Level == SimdLevel.Vector512 && Bf16Kernel.IsAvailable)
+        if (precision == MatMulPrecision.FastBf16 && Level == SimdLevel.Vector512)
         {
-            Precision = MatMulPrecision.FastBf16;
-            Name += "-bf16";
+            // AMX first: 2 TFLOP/s per core measured here, against ~85 GFLOP/s for vdpbf16ps, which on
+            // this Emerald Rapids runs at half the float32 FMA rate (see Jit/Bf16Kernel.cs).
+            FastKernel = AmxKernel.IsAvailable ? Bf16KernelKind.Amx
+                : Bf16Kernel.IsAvailable ? Bf16KernelKind.Avx512Bf16
+                : Bf16KernelKind.None;
+            if (FastKernel != Bf16KernelKind.None)
+            {
+                Precision = MatMulPrecision.FastBf16;
+                Name += "-bf16";
+            }
         }
     }
 
     /// <summary>The matmul precision in effect (FastBf16 only where requested and supported).</summary>
     public MatMulPrecision Precision { get; } = MatMulPrecision.Exact;
+
+    /// <summary>Which BF16 kernel FastBf16 runs; tests force the vdpbf16ps one on AMX machines.</summary>
+    internal Bf16KernelKind FastKernel { get; set; }
 
     /// <summary>Tests shrink the GEMM blocks to exercise every block edge on small shapes.</summary>
     internal GemmBlocking? BlockingOverride { get; set; }
@@ -92,6 +105,11 @@ public sealed unsafe partial class CpuBackend
         {
             float* b = bias.IsEmpty ? null : pb;
             byte* pw = (byte*)w.Data;
+            if (Precision == MatMulPrecision.FastBf16 && FastKernel == Bf16KernelKind.Amx)
+            {
+                RunGemm<AmxKernel>(px, n, k, pw, w.DType, b, py, m, BlockingOverride ?? GemmBlocking.Bf16);
+                return;
+            }
             if (Precision == MatMulPrecision.FastBf16)
             {
                 RunGemm<Bf16Kernel>(px, n, k, pw, w.DType, b, py, m, BlockingOverride ?? GemmBlocking.Bf16);

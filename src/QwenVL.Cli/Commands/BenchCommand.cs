@@ -21,15 +21,16 @@ public static class BenchCommand
         var weights = new Option<string?>("--weights") { Description = "bf16 or f32 (synthetic dtype), q8 or q4 (quantize at load); default bf16 / as stored" };
         var repeat = new Option<int>("--repeat") { Description = "measured passes after the warm-up", DefaultValueFactory = _ => 3 };
         var warmup = new Option<int>("--warmup") { Description = "unmeasured warm-up passes", DefaultValueFactory = _ => 1 };
+        var streams = new Option<int>("--streams") { Description = "also measure N concurrent streams (continuous batching) against one", DefaultValueFactory = _ => 1 };
         var cache = new Option<string?>("--cache") { Description = "cache root for synthetic checkpoints (default $QWENVL_CACHE or ~/.cache/qwenvl)" };
         Option<int> threads = CommonOptions.Threads();
         Option<string> backend = CommonOptions.Backend();
         Option<bool> json = CommonOptions.Json("print one JSON object (load_ms, preprocess_ms, image_encode_ms, prefill_tokens_per_s, ttft_ms, decode_tokens_per_s, ...)");
         var command = new Command("bench", "time load, preprocessing, image encode, prefill, first token and decode (medians over repeats)")
         {
-            model, synthetic, imageSize, promptTokens, genTokens, weights, threads, repeat, warmup, backend, cache, json,
+            model, synthetic, imageSize, promptTokens, genTokens, weights, threads, repeat, warmup, backend, cache, streams, json,
         };
-        command.SetAction((p, ct) => CliErrors.Guard(() =>
+        command.SetAction((p, ct) => CliErrors.Guard(async () =>
         {
             BenchSettings s = BenchSettings.Parse(p.GetValue(model), p.GetValue(synthetic), p.GetValue(imageSize)!,
                 p.GetValue(promptTokens), p.GetValue(genTokens), p.GetValue(weights), p.GetValue(threads),
@@ -56,8 +57,36 @@ public static class BenchCommand
             }
             (long rss, string source) = MachineInfo.PeakRss();
             var report = new BenchReport(s, label, samples, rss, source);
-            Console.Out.Write(asJson ? JsonSerializer.Serialize(report.ToJson(), CliJson.Options) + "\n" : report.ToTable());
-            return Task.FromResult(0);
+            int n = p.GetValue(streams);
+            if (n < 1 || n > 64)
+            {
+                throw new CliUsageException($"--streams must be in 1..64, got {n}");
+            }
+            StreamBenchResult? batched = n > 1
+                ? await StreamBench.Run(folder, new QwenVL.Models.ModelLoadOptions { Backend = s.Backend, Threads = s.Threads, Weights = s.Format }, n, s.GenTokens, ct)
+                : null;
+            if (asJson)
+            {
+                Dictionary<string, object?> json = report.ToJson();
+                if (batched is not null)
+                {
+                    json["streams"] = batched.Streams;
+                    json["single_stream_decode_tokens_per_s"] = Math.Round(batched.SingleTokensPerSecond, 3);
+                    json["batched_decode_tokens_per_s"] = Math.Round(batched.BatchedTokensPerSecond, 3);
+                    json["batch_speedup"] = Math.Round(batched.Speedup, 3);
+                }
+                Console.Out.Write(JsonSerializer.Serialize(json, CliJson.Options) + "\n");
+            }
+            else
+            {
+                Console.Out.Write(report.ToTable());
+                if (batched is not null)
+                {
+                    Console.Out.WriteLine(FormattableString.Invariant(
+                        $"decode, {batched.Streams} concurrent streams: {batched.BatchedTokensPerSecond:F2} tok/s aggregate vs {batched.SingleTokensPerSecond:F2} tok/s for one ({batched.Speedup:F2}x)"));
+                }
+            }
+            return 0;
         }));
         return command;
     }

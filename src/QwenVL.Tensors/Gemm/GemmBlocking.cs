@@ -15,11 +15,11 @@ internal readonly record struct GemmBlocking(int KC, int MC, int NC)
     /// a 1 MiB B block, together ~1.4 MiB of the 2 MiB L2. Smaller kernels (6×16, 6×8) use the
     /// same numbers: their panels are smaller, so they fit any L1 ≥ 32 KiB.
     /// </summary>
-    public static GemmBlocking Float32 { get; } = new(KC: 256, MC: 384, NC: 4096);
+    public static GemmBlocking Float32 { get; } = new(KC: 256, MC: 384, NC: 1024);
 
     /// <summary>
     /// BF16 pair kernel: 512 k elements are 256 four-byte slots, the same bytes per block as
     /// <see cref="Float32"/> while each block carries twice the multiply-adds.
     /// </summary>
-    public static GemmBlocking Bf16 { get; } = new(KC: 512, MC: 384, NC: 4096);
+    public static GemmBlocking Bf16 { get; } = new(KC: 512, MC: 384, NC: 1024);
 }

@@ -2,6 +2,8 @@
 // y[n, m] = x[n, k] · W[m, k]ᵀ + bias, statically split into rectangles of y, one per partition.
 // Each rectangle packs its own weight block (widened once per KC×NC block) and x block into
 // per-thread buffers, then runs whole micro-kernel tiles. It does not handle n < 16 (decode).
+using System.Numerics.Tensors;
+
 namespace QwenVL.Tensors.Gemm;
 
 /// <summary>One GEMM call as a parallel job over a <c>RowParts × ColParts</c> grid of y rectangles.</summary>
@@ -39,14 +41,28 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
         {
             return;
         }
-        Run(r0, r1, c0, c1);
+        TKernel.Begin();
+        try
+        {
+            Run(r0, r1, c0, c1);
+        }
+        finally
+        {
+            TKernel.End();
+        }
+    }
+
+    private static int Slots(int kc)
+    {
+        int align = TKernel.SlotAlign;
+        return (((kc + TKernel.KStep - 1) / TKernel.KStep) + align - 1) / align * align;
     }
 
     private readonly void Run(int r0, int r1, int c0, int c1)
     {
-        int mr = TKernel.MR, nr = TKernel.NR, step = TKernel.KStep;
+        int mr = TKernel.MR, nr = TKernel.NR;
         int kcMax = Math.Min(Blocking.KC, K);
-        int slotsMax = (kcMax + step - 1) / step;
+        int slotsMax = Slots(kcMax);
         int mcMax = RoundUp(Math.Min(Blocking.MC, r1 - r0), mr);
         int ncMax = RoundUp(Math.Min(Blocking.NC, c1 - c0), nr);
         // Scratch widens F16 weight rows for a whole B panel (nr rows) at once.
@@ -66,7 +82,7 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
             for (int pc = 0; pc < K; pc += Blocking.KC)
             {
                 int kc = Math.Min(Blocking.KC, K - pc);
-                int slots = (kc + step - 1) / step;
+                int slots = Slots(kc);
                 for (int jr = 0; jr < nc; jr += nr)
                 {
                     TKernel.PackB(W + ((jc + jr) * weightRowBytes), WType, K, Math.Min(nr, nc - jr), pc, kc,
@@ -79,18 +95,21 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
                     {
                         TKernel.PackA(X + ((long)(ic + ir) * K), K, Math.Min(mr, mc - ir), pc, kc, packedA + ((long)ir * slots));
                     }
-                    // jr outer, ir inner: one B micro-panel stays in L1 while the A panels stream from L2.
-                    for (int jr = 0; jr < nc; jr += nr)
+                    // ir outer, jr inner: one A micro-panel stays in L1 while the B panels stream from
+                    // L2, and each tile row of y is written left to right, which the hardware
+                    // prefetcher follows (jr-outer order jumps MR rows down y per tile: ~40% slower
+                    // at m = 4096, measured, from y misses).
+                    for (int ir = 0; ir < mc; ir += mr)
                     {
-                        float* b = packedB + ((long)jr * slots);
-                        int cols = Math.Min(nr, nc - jr);
-                        // The first k block writes bias + product; later ones add to y.
-                        float* init = pc > 0 ? null : Bias is null ? buffers.Zeros : Bias + jc + jr;
-                        for (int ir = 0; ir < mc; ir += mr)
+                        float* a = packedA + ((long)ir * slots);
+                        int rows = Math.Min(mr, mc - ir);
+                        for (int jr = 0; jr < nc; jr += nr)
                         {
-                            float* a = packedA + ((long)ir * slots);
+                            float* b = packedB + ((long)jr * slots);
+                            int cols = Math.Min(nr, nc - jr);
+                            // The first k block writes bias + product; later ones add to y.
+                            float* init = pc > 0 ? null : Bias is null ? buffers.Zeros : Bias + jc + jr;
                             float* c = Y + ((long)(ic + ir) * M) + jc + jr;
-                            int rows = Math.Min(mr, mc - ir);
                             if (rows == mr && cols == nr)
                             {
                                 TKernel.Tile(a, b, slots, c, M, init);
@@ -117,11 +136,20 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
         int col0 = (int)((c - Y) % M);
         for (int r = 0; r < rows; r++)
         {
-            float* dst = c + ((long)r * M);
-            float* src = tile + (r * nr);
-            for (int j = 0; j < cols; j++)
+            var src = new ReadOnlySpan<float>(tile + (r * nr), cols);
+            var dst = new Span<float>(c + ((long)r * M), cols);
+            // Vectorized: a row edge (n not a multiple of MR) hits every column tile of that panel.
+            if (init == null)
             {
-                dst[j] = init == null ? dst[j] + src[j] : Bias is null ? src[j] : src[j] + Bias[col0 + j];
+                TensorPrimitives.Add(src, dst, dst);
+            }
+            else if (Bias is null)
+            {
+                src.CopyTo(dst);
+            }
+            else
+            {
+                TensorPrimitives.Add(src, new ReadOnlySpan<float>(Bias + col0, cols), dst);
             }
         }
     }

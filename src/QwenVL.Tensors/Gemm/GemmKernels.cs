@@ -19,6 +19,19 @@ internal unsafe interface IGemmKernel
     /// <summary>k elements per packed 4-byte slot: 1 for float32, 2 for bf16 pairs.</summary>
     static abstract int KStep { get; }
 
+    /// <summary>Packed panels hold a multiple of this many slots (zero-padded): 16 for AMX tile steps, else 1.</summary>
+    static virtual int SlotAlign => 1;
+
+    /// <summary>Called on a thread before its first tile of a partition (AMX loads its tile configuration).</summary>
+    static virtual void Begin()
+    {
+    }
+
+    /// <summary>Called on a thread after its last tile of a partition (AMX releases the tile state).</summary>
+    static virtual void End()
+    {
+    }
+
     /// <summary>Packs <paramref name="rows"/> ≤ MR x-rows, k in [k0, k0 + kc), into <c>dst[slot·MR + r]</c>; missing rows are zero.</summary>
     static abstract void PackA(float* x, int ldx, int rows, int k0, int kc, float* dst);
 
@@ -108,7 +121,7 @@ internal static unsafe class GemmKernels<TOps, TVec>
     public static void Tile12x2(float* a, float* b, int slots, float* c, nint ldc, float* init)
     {
         int w = TOps.Count;
-        PrefetchTile(Environment.GetEnvironmentVariable("NEXTPF") != null ? c + (12 * ldc) : c, ldc, 12);
+        PrefetchTile(c, ldc, 12);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
         TVec c60 = TOps.Zero, c61 = TOps.Zero, c70 = TOps.Zero, c71 = TOps.Zero, c80 = TOps.Zero, c81 = TOps.Zero;
@@ -258,7 +271,7 @@ internal static unsafe class GemmKernels<TOps, TVec>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchTile(float* c, nint ldc, int rows)
     {
-        if (Environment.GetEnvironmentVariable("NOPF") == null && Sse.IsSupported && TOps.Count > 1)
+        if (Sse.IsSupported && TOps.Count > 1)
         {
             int bytes = 2 * TOps.Count * sizeof(float);
             for (int r = 0; r < rows; r++)

@@ -12,3 +12,16 @@ public enum MatMulPrecision
     /// <summary>Activations rounded to bfloat16, bf16×bf16 products accumulated in float32 (avx512_bf16 <c>vdpbf16ps</c>).</summary>
     FastBf16,
 }
+
+/// <summary>The BF16 micro-kernel behind <see cref="MatMulPrecision.FastBf16"/>.</summary>
+internal enum Bf16KernelKind
+{
+    /// <summary>None available: the backend stays exact.</summary>
+    None,
+
+    /// <summary>AMX tiles (tdpbf16ps), 32 × 32.</summary>
+    Amx,
+
+    /// <summary>AVX-512 vdpbf16ps, 12 × 32.</summary>
+    Avx512Bf16,
+}

@@ -1,7 +1,8 @@
-// A tiny x86-64 machine-code emitter: exactly the instruction forms the BF16 GEMM micro-kernel
-// needs (EVEX zmm moves/adds/vdpbf16ps with [base + disp] operands, a few 64-bit integer ops,
-// rel32 branches). It is not an assembler: no SIB index, no other operand sizes, no validation
-// beyond argument ranges. Every form is pinned to GNU as/objdump bytes in Bf16JitTests.
+// A tiny x86-64 machine-code emitter: exactly the instruction forms the BF16 GEMM micro-kernels
+// need (EVEX zmm moves/adds/vdpbf16ps with [base + disp] operands, VEX AMX tile instructions with
+// [base + index + disp], a few 64-bit integer ops, rel32 branches). It is not an assembler: no
+// other operand forms or sizes, no validation beyond argument ranges. Every form is pinned to
+// GNU as/objdump bytes in Bf16JitTests. Kept under ~300 lines by covering only what is used.
 namespace QwenVL.Tensors.Jit;
 
 /// <summary>General-purpose register numbers as encoded (rax = 0 … r15 = 15).</summary>
@@ -74,7 +75,76 @@ internal sealed class X64Emitter
     public void Vdpbf16psBroadcast(int dst, int a, Gpr baseReg, int disp) =>
         EvexMemory(map: 2, pp: 2, opcode: 0x52, dst, a, baseReg, disp, broadcast: true);
 
+    // ---- VEX AMX (tile registers tmm0..7) ----
+
+    /// <summary><c>ldtilecfg [base]</c> (VEX.128.NP.0F38.W0 49 /0): loads the 64-byte tile configuration.</summary>
+    public void Ldtilecfg(Gpr baseReg)
+    {
+        Vex3(pp: 0, vvvv: 0, r: 0, x: 0, b: (int)baseReg);
+        Emit(0x49);
+        MemoryOperand(0, baseReg, 0, scale: 1);
+    }
+
+    /// <summary><c>tilerelease</c> (VEX.128.NP.0F38.W0 49 C0): returns the tiles to their init state.</summary>
+    public void Tilerelease()
+    {
+        Vex3(pp: 0, vvvv: 0, r: 0, x: 0, b: 0);
+        Emit(0x49, 0xC0);
+    }
+
+    /// <summary><c>tilezero tmm{t}</c> (VEX.128.F2.0F38.W0 49 /r, mod = 11).</summary>
+    public void Tilezero(int t)
+    {
+        CheckTile(t);
+        Vex3(pp: 3, vvvv: 0, r: 0, x: 0, b: 0);
+        Emit(0x49, ModRm(3, t, 0));
+    }
+
+    /// <summary><c>tileloadd tmm{t}, [base + index·1 + disp]</c> (VEX.128.F2.0F38.W0 4B): row stride = index.</summary>
+    public void Tileloadd(int t, Gpr baseReg, Gpr index, int disp) => TileMemory(pp: 3, t, baseReg, index, disp);
+
+    /// <summary><c>tilestored [base + index·1 + disp], tmm{t}</c> (VEX.128.F3.0F38.W0 4B).</summary>
+    public void Tilestored(Gpr baseReg, Gpr index, int disp, int t) => TileMemory(pp: 2, t, baseReg, index, disp);
+
+    /// <summary>
+    /// <c>tdpbf16ps tmm{dst}, tmm{a}, tmm{b}</c> (VEX.128.F3.0F38.W0 5C /r; a in r/m, b in vvvv):
+    /// dst[m][n] += Σ_k bf16 pairs a[m][k] · b[k][n].
+    /// </summary>
+    public void Tdpbf16ps(int dst, int a, int b)
+    {
+        CheckTile(dst);
+        CheckTile(a);
+        CheckTile(b);
+        Vex3(pp: 2, vvvv: b, r: 0, x: 0, b: 0);
+        Emit(0x5C, ModRm(3, dst, a));
+    }
+
     // ---- legacy integer and control ----
+
+    /// <summary><c>mov reg32, imm32</c> (B8+r id; zero-extends into the 64-bit register).</summary>
+    public void MovImm32(Gpr reg, int imm)
+    {
+        if ((int)reg >= 8)
+        {
+            Emit(0x41);
+        }
+        Emit((byte)(0xB8 + ((int)reg & 7)));
+        EmitInt32(imm);
+    }
+
+    /// <summary><c>imul dst, src, imm8</c> (REX.W 6B /r ib).</summary>
+    public void ImulImm8(Gpr dst, Gpr src, sbyte imm)
+    {
+        Rex(w: true, r: (int)dst, b: (int)src);
+        Emit(0x6B, ModRm(3, (int)dst, (int)src), (byte)imm);
+    }
+
+    /// <summary><c>sub reg, imm8</c> (REX.W 83 /5 ib).</summary>
+    public void SubImm8(Gpr reg, sbyte imm)
+    {
+        Rex(w: true, r: 0, b: (int)reg);
+        Emit(0x83, ModRm(3, 5, (int)reg), (byte)imm);
+    }
 
     /// <summary><c>add reg, imm</c> (REX.W 83 /0 ib or REX.W 81 /0 id).</summary>
     public void AddImm(Gpr reg, int imm)
@@ -150,6 +220,38 @@ internal sealed class X64Emitter
         Emit(opcode);
         _fixups.Add((_code.Count, label));
         EmitInt32(0);
+    }
+
+    private void TileMemory(int pp, int t, Gpr baseReg, Gpr index, int disp)
+    {
+        CheckTile(t);
+        if (index == Gpr.Rsp)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), "rsp cannot be an index");
+        }
+        Vex3(pp, vvvv: 0, r: 0, x: (int)index, b: (int)baseReg);
+        Emit(0x4B);
+        // Always a SIB byte (scale 1): the tile's row stride is the index register.
+        int mod = disp == 0 && ((int)baseReg & 7) != 5 ? 0 : disp is >= sbyte.MinValue and <= sbyte.MaxValue ? 1 : 2;
+        Emit(ModRm(mod, t, 4), (byte)((((int)index & 7) << 3) | ((int)baseReg & 7)));
+        if (mod == 1) { Emit((byte)(sbyte)disp); }
+        if (mod == 2) { EmitInt32(disp); }
+    }
+
+    /// <summary>Three-byte VEX, map 0F38, W0, L0: C4 [R̄X̄B̄ 00010] [0 v̄v̄v̄v̄ 0 pp].</summary>
+    private void Vex3(int pp, int vvvv, int r, int x, int b)
+    {
+        int p1 = ((~r >> 3 & 1) << 7) | ((~x >> 3 & 1) << 6) | ((~b >> 3 & 1) << 5) | 0b00010;
+        int p2 = ((~vvvv & 15) << 3) | pp;
+        Emit(0xC4, (byte)p1, (byte)p2);
+    }
+
+    private static void CheckTile(int t)
+    {
+        if ((uint)t > 7)
+        {
+            throw new ArgumentOutOfRangeException(nameof(t), t, "tile registers are tmm0..tmm7");
+        }
     }
 
     private void EvexRegister(int map, int pp, byte opcode, int dst, int a, int b)
