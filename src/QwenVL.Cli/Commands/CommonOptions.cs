@@ -13,7 +13,7 @@ public static class CommonOptions
     public static Option<int> Threads() => new("--threads") { Description = "compute threads (default: one per core)", DefaultValueFactory = _ => 0 };
 
     /// <summary>--backend NAME.</summary>
-    public static Option<string> Backend() => new("--backend") { Description = "compute backend: cpu, reference, cpu-scalar, cpu-v128, cpu-v256, cpu-v512", DefaultValueFactory = _ => "cpu" };
+    public static Option<string> Backend() => new("--backend") { Description = "compute backend: cpu, cpu-bf16 (BF16/AMX activations, faster, not bit-exact), reference, cpu-scalar, cpu-v128, cpu-v256, cpu-v512", DefaultValueFactory = _ => "cpu" };
 
     /// <summary>--json.</summary>
     public static Option<bool> Json(string description) => new("--json") { Description = description };

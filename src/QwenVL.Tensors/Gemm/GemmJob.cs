@@ -1,7 +1,7 @@
-// The packed, cache-blocked GEMM (GotoBLAS/BLIS loop nest) behind CpuBackend.MatMul for n ≥ 16:
+// The packed, cache-blocked GEMM (GotoBLAS/BLIS loop nest) behind CpuBackend.MatMul for n ≥ 6:
 // y[n, m] = x[n, k] · W[m, k]ᵀ + bias, statically split into rectangles of y, one per partition.
 // Each rectangle packs its own weight block (widened once per KC×NC block) and x block into
-// per-thread buffers, then runs whole micro-kernel tiles. It does not handle n < 16 (decode).
+// per-thread buffers, then runs whole micro-kernel tiles. It does not handle n < 6 (decode).
 using System.Numerics.Tensors;
 
 namespace QwenVL.Tensors.Gemm;

@@ -1,15 +1,16 @@
 // How CpuBackend's packed matmul treats activations. Exact keeps float32 activations and weights
 // widened exactly (the parity default); FastBf16 rounds activations (and non-BF16 weights) to
-// bfloat16 like llama.cpp's BF16 path, for twice the multiply rate. Decode (n < 16) is always exact.
+// bfloat16 like llama.cpp's BF16 path, for the AMX tile unit's rate (~4× float32 here). Decode
+// (n < CpuBackend.GemmMinRows) is always exact.
 namespace QwenVL.Tensors;
 
-/// <summary>Arithmetic precision of <see cref="CpuBackend"/>'s matmul for n ≥ 16 rows.</summary>
+/// <summary>Arithmetic precision of <see cref="CpuBackend"/>'s packed matmul (n ≥ 6 rows).</summary>
 public enum MatMulPrecision
 {
     /// <summary>Float32 activations and products (bit-compatible with the reference within float rounding).</summary>
     Exact,
 
-    /// <summary>Activations rounded to bfloat16, bf16×bf16 products accumulated in float32 (avx512_bf16 <c>vdpbf16ps</c>).</summary>
+    /// <summary>Activations rounded to bfloat16, bf16×bf16 products accumulated in float32 (AMX <c>tdpbf16ps</c> or avx512_bf16 <c>vdpbf16ps</c>).</summary>
     FastBf16,
 }
 

@@ -1,7 +1,7 @@
-// The FastBf16 GEMM micro-kernel: run-time generated vdpbf16ps code (Bf16KernelCode) called through
-// an unmanaged function pointer, plus its bf16-pair packing and a scalar model of the instruction
-// (TileReference) that the tests hold it to bit for bit. Available only on Linux x64 CPUs with
-// avx512_bf16 and OS-enabled AVX-512 state; .NET 10 has no Avx512Bf16 intrinsics to do it managed.
+// The vdpbf16ps FastBf16 micro-kernel: run-time generated code (Bf16KernelCode) behind an unmanaged
+// function pointer, plus a scalar model of the instruction the tests hold it to bit for bit. Needs
+// Linux x64 with avx512_bf16 (.NET 10 has no Avx512Bf16 intrinsics). Measured here (Emerald Rapids):
+// 1.3 G vdpbf16ps/s vs 5.4 G vfmadd231ps/s per core, i.e. half the float32 rate: only AMX's fallback.
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using QwenVL.Tensors.Jit;

@@ -1,8 +1,8 @@
 // A tiny x86-64 machine-code emitter: exactly the instruction forms the BF16 GEMM micro-kernels
-// need (EVEX zmm moves/adds/vdpbf16ps with [base + disp] operands, VEX AMX tile instructions with
-// [base + index + disp], a few 64-bit integer ops, rel32 branches). It is not an assembler: no
-// other operand forms or sizes, no validation beyond argument ranges. Every form is pinned to
-// GNU as/objdump bytes in Bf16JitTests. Kept under ~300 lines by covering only what is used.
+// need (EVEX zmm moves/adds/vdpbf16ps, VEX AMX tile ops with [base + index + disp], a few integer
+// ops, rel32 branches). Not an assembler: no other forms, no validation beyond argument ranges.
+// Every form is pinned to GNU as/objdump bytes in JitEmitterTests. ~340 lines (past the usual
+// ~300) because it is one short method per form, kept together with the encoding rules.
 namespace QwenVL.Tensors.Jit;
 
 /// <summary>General-purpose register numbers as encoded (rax = 0 … r15 = 15).</summary>
