@@ -152,19 +152,5 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         map.Dispose();
     }
 
-    private static FileStream OpenStream(string full)
-    {
-        try
-        {
-            return new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new CheckpointException(full, null, "safetensors file not found", ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new CheckpointException(full, null, $"cannot open safetensors file: {ex.Message}", ex);
-        }
-    }
+    private static FileStream OpenStream(string full) => CheckpointFiles.OpenRead(full, "safetensors");
 }
