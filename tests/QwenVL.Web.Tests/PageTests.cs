@@ -110,7 +110,7 @@ public sealed class PageTests(BrowserFixture browser) : IAsyncLifetime
             Assert.All(urls, u => Assert.True(u.StartsWith(_server.BaseUri.ToString(), StringComparison.Ordinal) || u.StartsWith("data:", StringComparison.Ordinal), u));
             Assert.Contains(urls, u => u.EndsWith("/grounding.js", StringComparison.Ordinal));
         }
-        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = "/tmp/qwenvl-page.png", FullPage = true });
+        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "qwenvl-page.png"), FullPage = true });
     }
 
     [ChromiumFact]
