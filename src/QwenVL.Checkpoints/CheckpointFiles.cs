@@ -5,6 +5,20 @@ namespace QwenVL.Checkpoints;
 /// <summary>File helpers for the checkpoint readers.</summary>
 internal static class CheckpointFiles
 {
+    /// <summary>The absolute form of <paramref name="path"/>; a malformed path is a <see cref="CheckpointException"/>.</summary>
+    public static string FullPath(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        try
+        {
+            return System.IO.Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CheckpointException(path, null, $"invalid path: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Opens <paramref name="full"/> read-only; <paramref name="kind"/> ("GGUF", "safetensors") goes into messages.</summary>
     public static FileStream OpenRead(string full, string kind)
     {

@@ -41,16 +41,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     /// <summary>Maps the file and validates its header; any problem is a <see cref="CheckpointException"/>.</summary>
     public static SafeTensorsFile Open(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string full;
-        try
-        {
-            full = System.IO.Path.GetFullPath(path);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new CheckpointException(path, null, $"invalid path: {ex.Message}", ex);
-        }
+        string full = CheckpointFiles.FullPath(path);
 
         FileStream stream = OpenStream(full);
         MemoryMappedFile? map = null;
