@@ -1,0 +1,2 @@
+// Placeholder so the empty project builds; replaced by the first real file.
+namespace QwenVL.Eval;
