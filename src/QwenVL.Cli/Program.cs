@@ -3,6 +3,7 @@
 // says what is wrong and where, and an exit code, never a stack trace.
 using System.CommandLine;
 using QwenVL.Cli.Commands;
+using QwenVL.Cli.Commands.Grounding;
 
 var root = new RootCommand("QwenVL.NET: run Qwen2-VL and Qwen2.5-VL vision-language models in .NET");
 root.Subcommands.Add(RunCommand.Create());
@@ -12,4 +13,14 @@ root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
-return await root.Parse(args).InvokeAsync();
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(GroundCommand.Create());
+root.Subcommands.Add(AnnotateCommand.Create());
+root.Subcommands.Add(OcrCommand.Create());
+HubCommands.Register(root); // pull, list, rm and the global --yes
+// No @response files: `annotate --text @FILE` reads FILE itself (System.CommandLine would split it into tokens).
+ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+int code = await parsed.InvokeAsync();
+// System.CommandLine prints parse errors (unknown option, bad choice, missing value) and returns 1;
+// they are bad input, which every qwenvl command reports with exit code 2.
+return parsed.Errors.Count > 0 && code == 1 ? 2 : code;

@@ -1,7 +1,8 @@
-// ChatOptions -> the engine's GenerationOptions, and the engine's statistics -> UsageDetails and
-// response properties. Options the engine cannot honour (tools, frequency/presence penalties) are
+// ChatOptions -> the engine's GenerationOptions (ResponseFormat Json → constrained decoding), and the
+// engine's statistics -> UsageDetails and response properties. Options the engine cannot honour (tools, frequency/presence penalties) are
 // refused rather than silently ignored, so a caller never believes they took effect.
 using QwenVL.Engine;
+using QwenVL.Engine.Constraints;
 using QwenVL.Engine.Generation;
 using MEAI = Microsoft.Extensions.AI;
 
@@ -42,10 +43,22 @@ internal static class OptionsMapper
             RepetitionPenalty = repetition is double r ? (float)r : null,
             MinPixels = ConversationMapper.Pixels(options.AdditionalProperties, "min_pixels", field),
             MaxPixels = ConversationMapper.Pixels(options.AdditionalProperties, "max_pixels", field),
+            ResponseFormat = Format(options.ResponseFormat),
         };
         result.Validate();
         return result;
     }
+
+    /// <summary>
+    /// ChatResponseFormat → the engine's JSON constraint: Json without a schema is any JSON object,
+    /// with a schema that schema (the decoder only emits documents that match it); Text is unconstrained.
+    /// </summary>
+    private static JsonResponseFormat? Format(MEAI.ChatResponseFormat? format) => format switch
+    {
+        MEAI.ChatResponseFormatJson { Schema: { } schema } json => JsonResponseFormat.FromSchema(schema, json.SchemaName),
+        MEAI.ChatResponseFormatJson => JsonResponseFormat.JsonObject,
+        _ => null,
+    };
 
     // The engine seeds with an int; fold a long so distinct 64-bit seeds stay (mostly) distinct.
     private static int FoldSeed(long seed) => seed is >= int.MinValue and <= int.MaxValue ? (int)seed : (int)(seed ^ (seed >> 32));

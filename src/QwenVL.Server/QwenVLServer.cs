@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -98,6 +99,9 @@ public sealed class QwenVLServer : IAsyncDisposable
         OperationsRoutes.Map(app);
         OpenAiRoutes.Map(app);
         DashScopeRoutes.Map(app);
+        // Unprotected like the page itself: it says whether a model is ready and, if not, how to get one.
+        app.MapGet("/setup", () => TypedResults.Ok(models.Setup ?? new ModelSetupState(models.Names.Count > 0 ? "ready" : "none",
+            models.Names.Count > 0 ? "ready" : "no model is loaded; restart with --model DIR (or a hub id after `qwenvl pull ID`)")));
         return new QwenVLServer(app, state, models, ownsModels);
     }
 

@@ -23,6 +23,36 @@ public sealed class OptionsAndImagesTests(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task GetResponseAsync_JsonSchemaFormat_ReturnsDocumentMatchingTheSchema()
+    {
+        // The tiny random model writes noise; only the constraint can make this parse.
+        using System.Text.Json.JsonDocument schema = System.Text.Json.JsonDocument.Parse(
+            """{"type":"object","properties":{"color":{"enum":["red","green"]},"count":{"type":"integer","minimum":0,"maximum":9}},"required":["color","count"],"additionalProperties":false}""");
+        var options = new ChatOptions { MaxOutputTokens = 64, Temperature = 1, Seed = 7, ResponseFormat = ChatResponseFormat.ForJsonSchema(schema.RootElement, "thing") };
+        ChatResponse r = await _client.GetResponseAsync("Describe the thing as JSON.", options);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Text);
+        Assert.Contains(doc.RootElement.GetProperty("color").GetString(), new[] { "red", "green" });
+        Assert.InRange(doc.RootElement.GetProperty("count").GetInt32(), 0, 9);
+        Assert.Equal(ChatFinishReason.Stop, r.FinishReason);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_JsonFormatWithoutSchema_ReturnsAnObject()
+    {
+        var options = new ChatOptions { MaxOutputTokens = 200, Temperature = 0, ResponseFormat = ChatResponseFormat.Json };
+        ChatResponse r = await _client.GetResponseAsync("Answer in JSON.", options);
+        if (r.FinishReason == ChatFinishReason.Stop)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(r.Text);
+            Assert.Equal(System.Text.Json.JsonValueKind.Object, doc.RootElement.ValueKind);
+        }
+        else
+        {
+            Assert.StartsWith("{", r.Text.TrimStart(), StringComparison.Ordinal); // cut by the token budget: a valid prefix
+        }
+    }
+
+    [Fact]
     public async Task GetResponseAsync_StopSequence_CutsTextAndFinishesWithStop()
     {
         var options = new ChatOptions { MaxOutputTokens = 16, Temperature = 0 };

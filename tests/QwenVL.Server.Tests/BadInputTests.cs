@@ -23,7 +23,7 @@ public sealed class BadInputTests(ServerFixture fx)
         { ServerFixture.Chat(extra: ""","max_completion_tokens":1.5"""), 400, "max_completion_tokens" },
         { ServerFixture.Chat(extra: ""","n":2"""), 400, "n" },
         { ServerFixture.Chat(extra: ""","tools":[{"type":"function","function":{"name":"f"}}]"""), 400, "tools" },
-        { ServerFixture.Chat(extra: ""","response_format":{"type":"json_object"}"""), 400, "response_format" },
+        { ServerFixture.Chat(extra: ""","response_format":{"type":"xml"}"""), 400, "response_format.type" },
         { ServerFixture.Chat(extra: ""","stream":"yes" """), 400, "stream" },
         { ServerFixture.Chat(extra: ""","top_logprobs":2"""), 400, "top_logprobs" },
         { ServerFixture.Chat(extra: ""","stop":[""]"""), 400, "stop[0]" },

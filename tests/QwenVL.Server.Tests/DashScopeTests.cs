@@ -41,6 +41,25 @@ public sealed class DashScopeTests(ServerFixture fx)
     }
 
     [Fact]
+    public async Task Generate_ResponseFormatJsonSchema_TextParsesAndMatches()
+    {
+        const string Schema = """{"type":"object","properties":{"place":{"enum":["beach","city"]}},"required":["place"],"additionalProperties":false}""";
+        JsonNode r = await NonStreamAsync("""{"max_tokens":40,"seed":3,"temperature":1,"response_format":{"type":"json_schema","json_schema":{"name":"p","schema":""" + Schema + "}}}");
+        string text = (string)r["output"]!["choices"]![0]!["message"]!["content"]![0]!["text"]!;
+        using System.Text.Json.JsonDocument doc = System.Text.Json.JsonDocument.Parse(text);
+        Assert.Contains(doc.RootElement.GetProperty("place").GetString(), new[] { "beach", "city" });
+    }
+
+    [Fact]
+    public async Task Generate_BadResponseFormat_400NamingTheParametersField()
+    {
+        using HttpResponseMessage r = await PostAsync(Body("""{"response_format":{"type":"yaml"}}"""));
+        string text = await r.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains("parameters.response_format.type", text);
+    }
+
+    [Fact]
     public async Task Generate_NonStream_NativeShapeWithImageTokens()
     {
         JsonNode r = await NonStreamAsync("""{"seed":1234,"top_k":100,"top_p":0.81,"temperature":0,"max_tokens":4}""");

@@ -13,7 +13,7 @@ public static class BenchCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var model = new Option<string?>("--model", "-m") { Description = "checkpoint folder (Hugging Face layout)" };
+        var model = new Option<string?>("--model", "-m") { Description = "checkpoint folder, hub id ORG/NAME[@REV] or alias (a missing hub model is downloaded after asking, or with --yes)" };
         var synthetic = new Option<string?>("--synthetic") { Description = "synthetic preset, written once to the cache and reused (random weights)" };
         var imageSize = new Option<string>("--image-size") { Description = "test image WIDTHxHEIGHT, or 'none' for a text-only prompt", DefaultValueFactory = _ => "448x448" };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "ordinary text tokens after the image", DefaultValueFactory = _ => 128 };
@@ -35,7 +35,7 @@ public static class BenchCommand
             BenchSettings s = BenchSettings.Parse(p.GetValue(model), p.GetValue(synthetic), p.GetValue(imageSize)!,
                 p.GetValue(promptTokens), p.GetValue(genTokens), p.GetValue(weights), p.GetValue(threads),
                 p.GetValue(repeat), p.GetValue(warmup), p.GetValue(backend)!, p.GetValue(cache));
-            string folder = s.Preset is null ? s.ModelFolder! : SyntheticCache.Ensure(s.CacheRoot, s.Preset, s.SynthDType, Console.Error);
+            string folder = s.Preset is null ? await HubCommands.ResolveFolderAsync(p, s.ModelFolder!, ct) : SyntheticCache.Ensure(s.CacheRoot, s.Preset, s.SynthDType, Console.Error);
             string label = s.Preset?.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
             byte[]? png = s.HasImage ? BenchImage.Png(s.ImageWidth, s.ImageHeight) : null;
             bool asJson = p.GetValue(json);

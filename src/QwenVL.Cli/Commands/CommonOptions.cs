@@ -6,8 +6,8 @@ namespace QwenVL.Cli.Commands;
 /// <summary>Shared option factories.</summary>
 public static class CommonOptions
 {
-    /// <summary>--model DIR (required).</summary>
-    public static Option<string> Model() => new("--model", "-m") { Description = "checkpoint folder (Hugging Face layout)", Required = true };
+    /// <summary>--model DIR|ORG/NAME[@REV]|ALIAS (required); resolve it with HubCommands.ResolveFolderAsync.</summary>
+    public static Option<string> Model() => new("--model", "-m") { Description = "checkpoint folder, hub id ORG/NAME[@REV] (ms: prefix for ModelScope) or alias (default, qwen-vl-plus, qwen-vl-max); a missing hub model is downloaded after asking, or with --yes", Required = true };
 
     /// <summary>--threads N.</summary>
     public static Option<int> Threads() => new("--threads") { Description = "compute threads (default: one per core)", DefaultValueFactory = _ => 0 };

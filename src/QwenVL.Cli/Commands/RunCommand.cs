@@ -30,12 +30,14 @@ public static class RunCommand
         var stop = new Option<string[]>("--stop") { Description = "stop string (repeatable)" };
         var minPixels = new Option<long?>("--min-pixels") { Description = "smallest resized image area" };
         var maxPixels = new Option<long?>("--max-pixels") { Description = "largest resized image area" };
+        var jsonSchema = new Option<string?>("--json-schema") { Description = "JSON Schema file: the reply is JSON valid against it (constrained decoding)" };
+        var jsonObject = new Option<bool>("--json-object") { Description = "the reply is any JSON object (constrained decoding)" };
         Option<bool> json = CommonOptions.Json("print one JSON object: text, token_ids, prompt_tokens, image_tokens, finish_reason, timings");
         Option<int> threads = CommonOptions.Threads();
         Option<string> backend = CommonOptions.Backend();
         var command = new Command("run", "answer a question about images (streams to stdout)")
         {
-            model, images, system, prompt, messages, maxTokens, temperature, topP, topK, penalty, seed, stop, minPixels, maxPixels, json, threads, backend,
+            model, images, system, prompt, messages, maxTokens, temperature, topP, topK, penalty, seed, stop, minPixels, maxPixels, json, threads, backend, jsonSchema, jsonObject,
         };
         command.SetAction((p, ct) => CliErrors.Guard(async () =>
         {
@@ -51,13 +53,32 @@ public static class RunCommand
                 Stop = p.GetValue(stop) ?? [],
                 MinPixels = p.GetValue(minPixels),
                 MaxPixels = p.GetValue(maxPixels),
+                ResponseFormat = ResponseFormat(p.GetValue(jsonSchema), p.GetValue(jsonObject)),
             };
             options.Validate();
-            using InferenceEngine engine = InferenceEngine.Load(p.GetValue(model)!,
+            using InferenceEngine engine = InferenceEngine.Load(await HubCommands.ResolveFolderAsync(p, p.GetValue(model)!, ct),
                 new ModelLoadOptions { Threads = p.GetValue(threads), Backend = p.GetValue(backend)! });
             return p.GetValue(json) ? await RunJson(engine, conversation, options, ct) : await RunStreaming(engine, conversation, options, ct);
         }));
         return command;
+    }
+
+    /// <summary>--json-schema FILE or --json-object (not both); null when neither.</summary>
+    private static Engine.Constraints.JsonResponseFormat? ResponseFormat(string? schemaFile, bool jsonObject)
+    {
+        if (schemaFile is null)
+        {
+            return jsonObject ? Engine.Constraints.JsonResponseFormat.JsonObject : null;
+        }
+        if (jsonObject)
+        {
+            throw new CliUsageException("use either --json-schema FILE or --json-object, not both");
+        }
+        if (!File.Exists(schemaFile))
+        {
+            throw new CliUsageException($"--json-schema: file not found: {schemaFile}");
+        }
+        return Engine.Constraints.JsonResponseFormat.FromSchemaText(File.ReadAllText(schemaFile), schemaFile, Path.GetFileNameWithoutExtension(schemaFile));
     }
 
     /// <summary>Conversation from either a messages file or --prompt/--image/--system.</summary>

@@ -17,8 +17,8 @@ public static class ServeCommand
         var defaults = new ServerOptions();
         var models = new Option<string[]>("--model", "-m")
         {
-            Description = "checkpoint folder, served under its folder name, or ALIAS=DIR (repeatable; the first is the default and answers qwen-vl-plus/qwen-vl-max unless aliased)",
-            Required = true,
+            Description = "checkpoint folder, hub id ORG/NAME[@REV] or alias, served under its last name part, or ALIAS=MODEL (repeatable; the first is the default and answers qwen-vl-plus/qwen-vl-max unless aliased). " +
+                "None: Qwen/Qwen2.5-VL-3B-Instruct, downloaded in the background on first use while the page shows progress",
         };
         var host = new Option<string>("--host") { Description = "address to listen on (0.0.0.0 for every interface)", DefaultValueFactory = _ => defaults.Host };
         var port = new Option<int>("--port") { Description = "TCP port (0 = any free port)", DefaultValueFactory = _ => defaults.Port };
@@ -64,7 +64,9 @@ public static class ServeCommand
                 throw new CliUsageException(e.Message);
             }
             var engine = new EngineOptions { MaxBatch = Math.Clamp(options.MaxConcurrency, 1, 16) };
-            ModelCatalog catalog = ModelCatalog.Load(specs, new ModelLoadOptions { Threads = p.GetValue(threads), Backend = p.GetValue(backend)! }, engine);
+            var load = new ModelLoadOptions { Threads = p.GetValue(threads), Backend = p.GetValue(backend)! };
+            ServeModels plan = await ServeModels.PrepareAsync(specs, p.GetValue(HubCommands.Yes), ct);
+            ModelCatalog catalog = plan.Ready.Count > 0 ? ModelCatalog.Load(plan.Ready, load, engine) : ModelCatalog.Empty();
             QwenVLServer server;
             try
             {
@@ -78,7 +80,8 @@ public static class ServeCommand
             await using (server)
             {
                 await server.StartAsync(ct);
-                await Console.Error.WriteLineAsync($"qwenvl: serving {string.Join(", ", catalog.Names)} at {server.BaseAddress} (Ctrl+C to stop)");
+                await using IAsyncDisposable downloads = plan.Start(catalog, load, engine);
+                await Console.Error.WriteLineAsync($"qwenvl: serving {string.Join(", ", [.. catalog.Names, .. plan.Pending.Select(m => m.Name + " (downloading)")])} at {server.BaseAddress} (Ctrl+C to stop)");
                 await server.WaitForShutdownAsync(ct);
             }
             return 0;

@@ -39,9 +39,14 @@ public sealed record GenerationOptions
     /// <summary>When set, every token carries its log-probability and this many most likely alternatives (0-20).</summary>
     public int? Logprobs { get; init; }
 
+    /// <summary>When set, the reply is JSON of this shape (constrained decoding); null = free text.</summary>
+    public Constraints.JsonResponseFormat? ResponseFormat { get; init; }
+
     /// <summary>Checks ranges; throws <see cref="EngineException"/> naming the option.</summary>
     public void Validate()
     {
+        ResponseFormat?.Validate(); // compiles (cached): unsupported schema keywords fail here, field "response_format"
+
         if (MaxTokens < 1)
         {
             throw new EngineException($"max_tokens must be at least 1, got {MaxTokens}", "max_tokens");

@@ -39,8 +39,9 @@ public sealed class Sampler
         }
     }
 
-    /// <summary>Chooses the next token.</summary>
-    public int Sample(ReadOnlySpan<float> logits)
+    /// <summary>Chooses the next token; when <paramref name="allowed"/> is given (bit i = token i may be drawn,
+    /// e.g. a JSON constraint's mask) every other token gets probability 0.</summary>
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<ulong> allowed = default)
     {
         Span<float> x = _work.AsSpan(0, logits.Length);
         logits.CopyTo(x);
@@ -51,6 +52,16 @@ public sealed class Sampler
                 if (t < x.Length)
                 {
                     x[t] = x[t] > 0 ? x[t] / _p.RepetitionPenalty : x[t] * _p.RepetitionPenalty;
+                }
+            }
+        }
+        if (!allowed.IsEmpty)
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                if ((i >> 6) >= allowed.Length || (allowed[i >> 6] & (1UL << (i & 63))) == 0)
+                {
+                    x[i] = float.NegativeInfinity;
                 }
             }
         }
@@ -100,6 +111,10 @@ public sealed class Sampler
             float e = MathF.Exp(-_keys[i] - max);
             _keys[i] = e;
             total += e;
+        }
+        while (count > 1 && _keys[count - 1] == 0)
+        {
+            count--; // masked (-inf) or underflowed tokens must not be the rounding fallback below
         }
         if (_p.TopP < 1f)
         {

@@ -1,6 +1,7 @@
 // One request in flight: its prompt, KV session, sampler, UTF-8-safe text decoder and stop-string
 // matcher, the channel its tokens go to, and its timings. Accept() turns a sampled token into
-// output and decides whether the sequence is finished (eos id, stop string, max_tokens, full cache).
+// output and decides whether the sequence is finished (eos id, stop string, closed JSON document under a
+// response format, max_tokens, full cache).
 using System.Diagnostics;
 using System.Threading.Channels;
 using QwenVL.Engine.Conversations;
@@ -19,6 +20,8 @@ internal sealed class Sequence(Conversation conversation, GenerationOptions opti
     private StreamingDecoder _decoder = null!;
     private StopStringMatcher _matcher = null!;
     private int[] _stopIds = [];
+    private Constraints.JsonConstraint? _constraint;
+    private ulong[] _mask = [];
     private int _capacity;
 
     public Conversation Conversation { get; } = conversation;
@@ -55,6 +58,11 @@ internal sealed class Sequence(Conversation conversation, GenerationOptions opti
         _stopIds = model.StopTokenIds;
         _decoder = model.Tokenizer.CreateStreamingDecoder();
         _matcher = new StopStringMatcher(Options.Stop);
+        if (Options.ResponseFormat is { } format)
+        {
+            _constraint = Constraints.JsonConstraint.Create(format, model.Tokenizer, _stopIds);
+            _mask = new ulong[(logits.Length + 63) / 64];
+        }
         _decodeClock.Start();
         return Accept(logits);
     }
@@ -62,7 +70,9 @@ internal sealed class Sequence(Conversation conversation, GenerationOptions opti
     /// <summary>Samples from <paramref name="logits"/>, emits the token and returns true when the sequence is finished.</summary>
     public bool Accept(ReadOnlySpan<float> logits)
     {
-        int token = _sampler.Sample(logits);
+        _constraint?.ComputeMask(_mask);
+        int token = _sampler.Sample(logits, _mask);
+        _constraint?.Advance(token);
         // Log-probabilities of the model's raw distribution (before penalty and temperature), only on request.
         TokenLogprobs? logprobs = Options.Logprobs is int top ? TokenLogprobs.Compute(logits, token, top) : null;
         Generated++;
@@ -75,6 +85,12 @@ internal sealed class Sequence(Conversation conversation, GenerationOptions opti
         if (_matcher.Stopped)
         {
             Emit(token, text, FinishReason.Stop, logprobs);
+            return true;
+        }
+        if (_constraint is { IsComplete: true })
+        {
+            // The JSON document is closed: end now rather than spend a step on the only allowed token (EOS).
+            Emit(token, text + _matcher.Push(_decoder.Flush()) + _matcher.Flush(), FinishReason.Stop, logprobs);
             return true;
         }
         if (Generated >= Options.MaxTokens || Session!.Length >= _capacity)

@@ -68,6 +68,7 @@ internal sealed record DashScopeRequest(string? Model, PendingConversation Messa
             Stop = JsonArgs.Stop(p, "stop", "parameters.stop"),
             MaxPixels = highResolution ? HighResolutionPixels : null,
             MaxImagePixels = server.MaxImagePixels,
+            ResponseFormat = OpenAi.ChatRequest.ResponseFormat(p, "parameters.response_format"),
         };
         try
         {

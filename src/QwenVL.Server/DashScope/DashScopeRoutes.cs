@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using QwenVL.Engine;
 using QwenVL.Engine.Generation;
+using QwenVL.Server.Annotations;
 using QwenVL.Server.Hosting;
 
 namespace QwenVL.Server.DashScope;
@@ -49,7 +50,8 @@ internal static class DashScopeRoutes
                 text.Append(t.Text);
                 last = t;
             }
-            return TypedResults.Ok(Response(request, text.ToString(), Finish(last.Finish), Usage(last), requestId));
+            return TypedResults.Ok(Response(request, text.ToString(), Finish(last.Finish), Usage(last), requestId,
+                ResponseAnnotations.From(engine.Model.Info.ModelType, last.Stats, text.ToString())));
         }
         catch (Exception e)
         {
@@ -85,7 +87,8 @@ internal static class DashScopeRoutes
                 string text = request.Incremental ? t.Text : all.ToString();
                 DashScopeUsage usage = t.Finish is null ? new DashScopeUsage(null, generated, null) : Usage(t);
                 string finish = t.Finish is null ? "null" : Finish(t.Finish);
-                string json = JsonSerializer.Serialize(Response(request, text, finish, usage, requestId), ServerState.Json);
+                AnnotationsWire? annotations = t.Finish is null ? null : ResponseAnnotations.From(run.Engine.Model.Info.ModelType, t.Stats, all.ToString());
+                string json = JsonSerializer.Serialize(Response(request, text, finish, usage, requestId, annotations), ServerState.Json);
                 await SseResult.SendAsync(response, $"id:{++id}\nevent:result\n:HTTP_STATUS/200\ndata:{json}\n\n", ct);
             }
         }
@@ -98,11 +101,11 @@ internal static class DashScopeRoutes
         }
     }
 
-    private static DashScopeResponse Response(DashScopeRequest request, string text, string finish, DashScopeUsage usage, string requestId)
+    private static DashScopeResponse Response(DashScopeRequest request, string text, string finish, DashScopeUsage usage, string requestId, AnnotationsWire? annotations = null)
     {
         DashScopeOutput output = request.TextFormat
             ? new DashScopeOutput(null, text, finish)
-            : new DashScopeOutput([new DashScopeChoice(finish, new DashScopeMessage("assistant", [new DashScopeText(text)]))], null, null);
+            : new DashScopeOutput([new DashScopeChoice(finish, new DashScopeMessage("assistant", [new DashScopeText(text)]) { Annotations = annotations })], null, null);
         return new DashScopeResponse(output, usage, requestId);
     }
 

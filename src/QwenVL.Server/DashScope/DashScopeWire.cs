@@ -2,6 +2,7 @@
 // output.choices[].message.content as a list of {"text"} items, usage with image_tokens, and the
 // error body. finish_reason is the string "null" on streamed events before the last, as recorded.
 using System.Text.Json.Serialization;
+using QwenVL.Server.Annotations;
 
 namespace QwenVL.Server.DashScope;
 
@@ -18,7 +19,13 @@ public sealed record DashScopeOutput(
 public sealed record DashScopeChoice(string FinishReason, DashScopeMessage Message);
 
 /// <summary>The assistant message; content is a list of parts.</summary>
-public sealed record DashScopeMessage(string Role, IReadOnlyList<DashScopeText> Content);
+public sealed record DashScopeMessage(string Role, IReadOnlyList<DashScopeText> Content)
+{
+    /// <summary>Extension (non-streamed answer, or the last streamed event): annotations in original-image pixels, only when there are any.</summary>
+    [JsonPropertyName("x_qwenvl_annotations")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AnnotationsWire? Annotations { get; init; }
+}
 
 /// <summary>A text part.</summary>
 public sealed record DashScopeText(string Text);

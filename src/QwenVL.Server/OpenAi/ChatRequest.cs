@@ -1,6 +1,7 @@
 // Reads an OpenAI chat-completions request body into engine options, checking each field's type and
 // range and refusing, with a 400 naming it, every parameter that would change the answer's meaning
-// but is not implemented (n > 1, tools, functions, non-text response_format, penalties, logit_bias).
+// but is not implemented (n > 1, tools, functions, penalties, logit_bias). response_format json_object /
+// json_schema turns on JSON-constrained decoding.
 // Parameters that do not change the answer (user, metadata, store, ...) are ignored.
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -56,6 +57,7 @@ internal sealed record ChatRequest(string? Model, PendingConversation Messages, 
             MaxPixels = maxPixels,
             MaxImagePixels = server.MaxImagePixels,
             Logprobs = logprobs ? (int)(top ?? 0) : null,
+            ResponseFormat = ResponseFormat(body),
         };
         try
         {
@@ -88,11 +90,6 @@ internal sealed record ChatRequest(string? Model, PendingConversation Messages, 
                 throw ApiException.Unsupported(name, "tool and function calling");
             }
         }
-        if (JsonArgs.Get(body, "response_format") is JsonNode rf
-            && !(rf is JsonObject o && JsonArgs.String(o, "type", "response_format.type") == "text"))
-        {
-            throw ApiException.Unsupported("response_format", "structured output (only {\"type\": \"text\"})");
-        }
         foreach (string name in (string[])["presence_penalty", "frequency_penalty"])
         {
             if (JsonArgs.Number(body, name, name, -2, 2) is double d && d != 0)
@@ -114,6 +111,44 @@ internal sealed record ChatRequest(string? Model, PendingConversation Messages, 
         if (JsonArgs.Get(body, "modalities") is JsonArray modalities && modalities.Any(m => m?.GetValueKind() != JsonValueKind.String || m.GetValue<string>() != "text"))
         {
             throw ApiException.Unsupported("modalities", "output other than text");
+        }
+    }
+
+    /// <summary>
+    /// OpenAI's response_format: text (null), json_object, or json_schema {name, schema, strict}; decoding is
+    /// always strict, so "strict" is only type-checked. Unsupported schema keywords fail later in Validate().
+    /// <paramref name="path"/> names the field in errors (DashScope's native route passes "parameters.response_format").
+    /// </summary>
+    internal static Engine.Constraints.JsonResponseFormat? ResponseFormat(JsonObject body, string path = "response_format")
+    {
+        if (JsonArgs.Get(body, "response_format") is not JsonNode rf)
+        {
+            return null;
+        }
+        if (rf is not JsonObject o)
+        {
+            throw ApiException.BadRequest($"{path} must be an object", path);
+        }
+        string? type = JsonArgs.String(o, "type", $"{path}.type");
+        switch (type)
+        {
+            case "text":
+                return null;
+            case "json_object":
+                return Engine.Constraints.JsonResponseFormat.JsonObject;
+            case "json_schema":
+                if (JsonArgs.Get(o, "json_schema") is not JsonObject js || JsonArgs.Get(js, "schema") is not JsonNode schema)
+                {
+                    throw ApiException.BadRequest($"{path}.json_schema must be an object with a \"schema\"", $"{path}.json_schema");
+                }
+                string? name = JsonArgs.String(js, "name", $"{path}.json_schema.name");
+                JsonArgs.Bool(js, "strict", $"{path}.json_schema.strict");
+                using (JsonDocument doc = JsonDocument.Parse(schema.ToJsonString()))
+                {
+                    return Engine.Constraints.JsonResponseFormat.FromSchema(doc.RootElement, name);
+                }
+            default:
+                throw ApiException.BadRequest($"{path}.type must be \"text\", \"json_object\" or \"json_schema\", got \"{type}\"", $"{path}.type");
         }
     }
 

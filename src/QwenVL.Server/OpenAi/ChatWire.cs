@@ -2,6 +2,7 @@
 // completion, streaming chunk, usage, logprobs, model list and error. Field presence follows the
 // OpenAI reference: finish_reason and logprobs are written as null, delta fields are omitted.
 using System.Text.Json.Serialization;
+using QwenVL.Server.Annotations;
 
 namespace QwenVL.Server.OpenAi;
 
@@ -20,6 +21,11 @@ public sealed record AssistantMessage(string Role, string Content)
 {
     /// <summary>Never set: the model has no refusal channel.</summary>
     public string? Refusal => null;
+
+    /// <summary>Extension: boxes/points/quads of the answer in original-image pixels, only when there are any.</summary>
+    [JsonPropertyName("x_qwenvl_annotations")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AnnotationsWire? Annotations { get; init; }
 }
 
 /// <summary>Per-token log-probabilities of a choice.</summary>
@@ -63,7 +69,13 @@ public sealed record ChunkChoice(int Index, ChunkDelta Delta, ChoiceLogprobs? Lo
 /// <summary>What a chunk adds to the message.</summary>
 public sealed record ChunkDelta(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content)
+{
+    /// <summary>Extension, on the final (finish_reason) chunk only: the whole answer's annotations.</summary>
+    [JsonPropertyName("x_qwenvl_annotations")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AnnotationsWire? Annotations { get; init; }
+}
 
 /// <summary>GET /v1/models.</summary>
 public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);

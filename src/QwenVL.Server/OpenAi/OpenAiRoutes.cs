@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using QwenVL.Engine;
 using QwenVL.Engine.Generation;
+using QwenVL.Server.Annotations;
 using QwenVL.Server.Hosting;
 
 namespace QwenVL.Server.OpenAi;
@@ -77,7 +78,8 @@ internal static class OpenAiRoutes
             }
             last = t;
         }
-        var choice = new ChatChoice(0, new AssistantMessage("assistant", text.ToString()), logprobs is null ? null : new ChoiceLogprobs(logprobs), Finish(last.Finish));
+        var message = new AssistantMessage("assistant", text.ToString()) { Annotations = ResponseAnnotations.From(run.Engine.Model.Info.ModelType, last.Stats, text.ToString()) };
+        var choice = new ChatChoice(0, message, logprobs is null ? null : new ChoiceLogprobs(logprobs), Finish(last.Finish));
         return new ChatCompletion(head.Id, "chat.completion", head.Created, head.Model, [choice], Usage(last.Stats!));
     }
 
@@ -85,10 +87,12 @@ internal static class OpenAiRoutes
     {
         CancellationToken ct = response.HttpContext.RequestAborted;
         await SendAsync(response, head.Chunk(new ChunkDelta("assistant", ""), null, null), ct);
+        var all = new StringBuilder();
         try
         {
             await foreach (GeneratedToken t in run.ReadAllAsync())
             {
+                all.Append(t.Text);
                 TokenLogprob? lp = request.Logprobs ? Logprob(run.Engine, t) : null;
                 if (t.Text.Length > 0 || lp is not null)
                 {
@@ -96,7 +100,8 @@ internal static class OpenAiRoutes
                 }
                 if (t.Finish is FinishReason finish)
                 {
-                    await SendAsync(response, head.Chunk(new ChunkDelta(null, null), null, Finish(finish)), ct);
+                    var last = new ChunkDelta(null, null) { Annotations = ResponseAnnotations.From(run.Engine.Model.Info.ModelType, t.Stats, all.ToString()) };
+                    await SendAsync(response, head.Chunk(last, null, Finish(finish)), ct);
                     if (request.IncludeUsage)
                     {
                         await SendAsync(response, new ChatChunk(head.Id, "chat.completion.chunk", head.Created, head.Model, [], Usage(t.Stats!)), ct);

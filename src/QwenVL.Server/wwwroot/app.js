@@ -2,7 +2,7 @@
 // sent whole on each turn, the answer streamed into the log with a Stop button, stats from the final
 // usage chunk, and grounding boxes drawn over the last image. No framework, no build step, no CDN.
 import { listModels, streamChat, ApiError } from './chat-api.js';
-import { parseGrounding, renderOverlay, smartResize } from './grounding.js';
+import { parseGrounding, fromAnnotations, renderOverlay, smartResize } from './grounding.js';
 
 const $ = id => document.getElementById(id);
 const ui = {
@@ -147,9 +147,10 @@ function showStats(el, usage, ext, times) {
   return facts;
 }
 
-function drawGrounding(el, text, facts) {
-  const items = parseGrounding(text);
-  const last = images.length - 1;
+// The server's x_qwenvl_annotations (original pixels, with the image they refer to) win over parsing the text.
+function drawGrounding(el, text, facts, annotations) {
+  const items = annotations ? fromAnnotations(annotations) : parseGrounding(text);
+  const last = annotations && images[annotations.image_index] ? annotations.image_index : images.length - 1;
   if (!items.length || last < 0) return;
   // Above the stats line, right under the answer it illustrates.
   el.insertBefore(renderOverlay({ ...images[last], resized: facts?.[last]?.resized }, items), el.querySelector('.stats'));
@@ -178,7 +179,7 @@ async function send() {
   ui.send.disabled = true;
   setStatus('Generating…');
   const times = { start: performance.now(), first: 0, end: 0, pieces: 0 };
-  let answer = '', usage = null, ext = null, finish = null, failed = false;
+  let answer = '', usage = null, ext = null, finish = null, failed = false, annotations = null;
   try {
     const request = { model: ui.model.value || undefined, messages: history, max_tokens: Number(ui.maxTokens.value) || undefined };
     if (ui.temperature.value !== '') request.temperature = Number(ui.temperature.value);
@@ -193,6 +194,7 @@ async function send() {
         ui.log.scrollTop = ui.log.scrollHeight;
       }
       finish = choice?.finish_reason ?? finish;
+      annotations = choice?.delta?.x_qwenvl_annotations ?? annotations;
       usage = chunk.usage ?? usage;
       ext = chunk.x_qwenvl ?? chunk.usage?.x_qwenvl ?? ext;
     }
@@ -221,7 +223,7 @@ async function send() {
   } else {
     history.push({ role: 'assistant', content: answer });
     const facts = showStats(el, usage, ext, times);
-    drawGrounding(el, answer, facts);
+    drawGrounding(el, answer, facts, annotations);
   }
   controller = null;
   ui.stop.hidden = true;

@@ -49,6 +49,14 @@ function parseJsonItem(source) {
   return null;
 }
 
+/** Items from the server's x_qwenvl_annotations (original-image pixels); preferred over parsing the text. */
+export function fromAnnotations(a) {
+  return [
+    ...(a.boxes ?? []).map(b => box(b.label ?? '', 'original', b.bbox)),
+    ...(a.points ?? []).map(p => ({ type: 'point', label: p.label ?? '', space: 'original', x: p.point[0], y: p.point[1] })),
+  ];
+}
+
 function box(label, space, [x1, y1, x2, y2]) {
   return { type: 'box', label, space, x1: Math.min(x1, x2), y1: Math.min(y1, y2), x2: Math.max(x1, x2), y2: Math.max(y1, y2) };
 }
@@ -78,9 +86,10 @@ export function smartResize(width, height, factor = 28, minPixels = 56 * 56, max
 const clamp01 = v => Math.min(1, Math.max(0, v));
 
 /** Fractions (0-1 of the displayed image) of an item, given the resized size the model saw. */
-export function toFractions(item, resized) {
-  const fx = v => clamp01(item.space === 'rel1000' ? v / 1000 : v / resized.width);
-  const fy = v => clamp01(item.space === 'rel1000' ? v / 1000 : v / resized.height);
+export function toFractions(item, resized, original) {
+  const frame = item.space === 'original' ? original : resized;
+  const fx = v => clamp01(item.space === 'rel1000' ? v / 1000 : v / frame.width);
+  const fy = v => clamp01(item.space === 'rel1000' ? v / 1000 : v / frame.height);
   return item.type === 'box'
     ? { left: fx(item.x1), top: fy(item.y1), width: fx(item.x2) - fx(item.x1), height: fy(item.y2) - fy(item.y1) }
     : { left: fx(item.x), top: fy(item.y) };
@@ -101,7 +110,7 @@ export function renderOverlay(image, items) {
   img.alt = 'Image with detected regions';
   stage.append(img);
   items.forEach((item, i) => {
-    const f = toFractions(item, resized);
+    const f = toFractions(item, resized, image);
     const el = document.createElement('div');
     el.className = item.type === 'box' ? 'box' : 'point';
     el.style.setProperty('--hue', String(HUES[i % HUES.length]));

@@ -1,2 +1,0 @@
-// Placeholder so the empty project builds; replaced by the first real file.
-namespace QwenVL.Grounding;
