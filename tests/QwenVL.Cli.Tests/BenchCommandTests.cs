@@ -55,6 +55,32 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BenchJson_SecondTurn_ReusesTheFirstTurnsPrefixAndSkipsTheVisionTower()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "112x112", "--prompt-tokens", "4",
+            "--gen-tokens", "3", "--repeat", "1", "--warmup", "0", "--second-turn", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonNode json = JsonNode.Parse(r.Stdout)!;
+        int prompt = json["second_turn_prompt_tokens"]!.GetValue<int>();
+        int cached = json["second_turn_cached_tokens"]!.GetValue<int>();
+        // Turn 1's template, 16 image tokens and question are all in the reused prefix.
+        Assert.True(cached > 16, $"cached {cached} of {prompt}");
+        Assert.True(cached < prompt);
+        Assert.Equal(prompt - cached, json["second_turn_new_tokens"]!.GetValue<int>());
+        // No image is encoded (the loop over reused images only skips): well under the 1 ms bound.
+        Assert.True(json["second_turn_vision_ms"]!.GetValue<double>() < 1, $"vision {json["second_turn_vision_ms"]} ms");
+        Assert.True(json["second_turn_ttft_ms"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
+    public async Task Bench_SecondTurnWithoutImage_ExitsTwo()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "none", "--repeat", "1", "--second-turn");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--second-turn", r.Stderr);
+    }
+
+    [Fact]
     public async Task BenchJson_FixtureModel_CountsPrefixImageAndTextTokens()
     {
         CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "140x84", "--prompt-tokens", "5",
