@@ -48,6 +48,10 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(json["peak_rss_bytes"]!.GetValue<long>() > 1_000_000);
         Assert.True(json["alloc_bytes_per_token"]!.GetValue<double>() >= 0);
         Assert.True(json["threads"]!.GetValue<int>() >= 1);
+        // Weights a decode step reads, and the measured read rate it is held to (any machine: > 100 MB/s).
+        Assert.True(json["decode_weight_bytes_per_token"]!.GetValue<long>() > 10_000, $"{json["decode_weight_bytes_per_token"]}");
+        Assert.True(json["memory_read_bytes_per_s"]!.GetValue<double>() > 1e8, $"{json["memory_read_bytes_per_s"]}");
+        Assert.True(json["decode_bandwidth_use"]!.GetValue<double>() > 0);
         Assert.True(json["cpu_use"]!.GetValue<double>() > 0);
         Assert.False(string.IsNullOrEmpty(json["machine"]!["cpu"]!.GetValue<string>()));
         Assert.True(File.Exists(Path.Combine(_cache, "synthetic", "qwen2.5-vl-tiny-bf16-seed0", "config.json")));

@@ -57,7 +57,9 @@ public static class BenchCommand
                     $"{(warm ? "warm-up" : $"pass {pass - s.Warmup + 1}/{s.Repeat}")}: load {sample.LoadMs:F0} ms, encode {sample.ImageEncodeMs:F0} ms, prefill {sample.PrefillMs:F0} ms, decode {sample.DecodeMs:F0} ms"));
             }
             (long rss, string source) = MachineInfo.PeakRss();
-            var report = new BenchReport(s, label, samples, rss, source);
+            // The read-rate ceiling decode is held to, with the same thread count (1 GiB, ~1 s).
+            double? bandwidth = s.GenTokens > 0 ? MemoryBandwidth.Measure(s.Threads > 0 ? s.Threads : Environment.ProcessorCount) : null;
+            var report = new BenchReport(s, label, samples, rss, source) { MemoryReadBytesPerSecond = bandwidth };
             int n = p.GetValue(streams);
             if (n < 1 || n > 64)
             {

@@ -93,15 +93,16 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
                     int cols = Math.Min(nr, nc - jr);
                     if (quantized)
                     {
-                        // Block-quantized W (the caller keeps KC a multiple of the block size): the
-                        // panel's kc values per row as floats, then packed like an F32 panel.
-                        float* values = buffers.Scratch + panelFloats;
+                        // Block-quantized W, only on the BF16 kernels (the caller keeps KC a multiple of
+                        // the block size): the panel's kc values per row rounded to BF16 rows, then packed
+                        // like a BF16 panel (the fast transpose; an F32 panel packs one value at a time).
+                        ushort* rows = (ushort*)(buffers.Scratch + panelFloats);
                         long skip = DTypeInfo.ByteCount(WType, pc);
                         for (int c = 0; c < cols; c++)
                         {
-                            Quant.BlockDequant.Run(panel + (c * weightRowBytes) + skip, WType, kc, values + ((long)c * kc));
+                            Quant.BlockDequant.RunBf16(panel + (c * weightRowBytes) + skip, WType, kc, rows + ((long)c * kc), buffers.Scratch);
                         }
-                        TKernel.PackB((byte*)values, DType.F32, kc, cols, 0, kc, packedB + ((long)jr * slots), buffers.Scratch);
+                        TKernel.PackB((byte*)rows, DType.BF16, kc, cols, 0, kc, packedB + ((long)jr * slots), buffers.Scratch);
                         continue;
                     }
                     TKernel.PackB(panel, WType, K, cols, pc, kc, packedB + ((long)jr * slots), buffers.Scratch);

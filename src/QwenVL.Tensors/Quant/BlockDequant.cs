@@ -2,6 +2,7 @@
 // weights on the fly (prefill re-reads every weight once per call: a scalar loop cost ~0.5 ns a
 // value, 1.5 s per 3B prefill). Q8_0 / Q4_0 use AVX-512 sign extension (16 values an instruction);
 // other dtypes and machines go through the scalar BlockFormats.Dequantize, which is the reference.
+// RunBf16 rounds the result to BF16 rows, the form the BF16 GEMM's fast panel transpose takes.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -41,5 +42,28 @@ internal static unsafe class BlockDequant
         }
         int bytes = (int)DTypeInfo.ByteCount(dtype, values);
         BlockFormats.Dequantize(new ReadOnlySpan<byte>(source, bytes), dtype, new Span<float>(destination, values));
+    }
+
+    /// <summary>
+    /// Dequantizes like <see cref="Run"/>, then rounds to BF16 (round to nearest even, as
+    /// <see cref="Numerics.FloatToBF16"/>) into <paramref name="destination"/>, so the BF16 GEMM can pack
+    /// the panel with its fast transpose. <paramref name="scratch"/> holds <paramref name="values"/> floats.
+    /// </summary>
+    public static void RunBf16(byte* source, DType dtype, int values, ushort* destination, float* scratch)
+    {
+        Run(source, dtype, values, scratch);
+        int i = 0;
+        if (Avx512F.IsSupported)
+        {
+            for (; i + 32 <= values; i += 32)
+            {
+                Vector512.Narrow(Gemm.Bf16Packing.RoundToBF16(Vector512.Load(scratch + i)), Gemm.Bf16Packing.RoundToBF16(Vector512.Load(scratch + i + 16)))
+                    .Store(destination + i);
+            }
+        }
+        for (; i < values; i++)
+        {
+            destination[i] = Numerics.FloatToBF16(scratch[i]);
+        }
     }
 }
