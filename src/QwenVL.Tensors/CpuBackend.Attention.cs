@@ -1,8 +1,9 @@
 // CpuBackend's attention: tiled online softmax (flash-attention style). Each (head, block of
 // QueryBlock queries) keeps a running max, running sum and output accumulator per query and
 // streams keys in blocks of KeyBlock, so no qRows × kvRows score matrix ever exists (vision
-// towers attend over ~16k patches: that matrix would be 1 GiB per head). Scores are still
-// computed one dot product at a time; turning them into small matmuls is left for later.
+// towers attend over ~16k patches: that matrix would be 1 GiB per head). This file's path computes
+// scores one dot product at a time; it runs at the scalar level and for head sizes that are not
+// whole vectors. Vector levels take the register-tiled path in CpuBackend.AttentionTiled.cs.
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -37,7 +38,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    private struct AttentionJob : IParallelJob
+    private partial struct AttentionJob : IParallelJob
     {
         public float* Q, K, V, Out;
         public int QRows, QStride, KvRows, KvStride, Group, HeadDim, CausalOffset, OutStride, QueryBlocks, Units;
@@ -46,6 +47,13 @@ public sealed unsafe partial class CpuBackend
 
         public readonly void Execute(int partition, int partitionCount)
         {
+            // The register-tiled path (CpuBackend.AttentionTiled.cs) where the head splits into whole vectors.
+            switch (Level)
+            {
+                case SimdLevel.Vector512 when HeadDim % Vector512<float>.Count == 0: RunTiled<V512Ops, Vector512<float>>(partition, partitionCount); return;
+                case SimdLevel.Vector256 when HeadDim % Vector256<float>.Count == 0: RunTiled<V256Ops, Vector256<float>>(partition, partitionCount); return;
+                case SimdLevel.Vector128 when HeadDim % Vector128<float>.Count == 0: RunTiled<V128Ops, Vector128<float>>(partition, partitionCount); return;
+            }
             switch (Level)
             {
                 case SimdLevel.Vector512: Run<V512Ops, Vector512<float>>(partition, partitionCount); break;

@@ -1,7 +1,8 @@
 // CpuBackend's matmul y[n, m] = x[n, k] · W[m, k]ᵀ + bias. From GemmMinRows x-rows up it runs the
 // packed, cache-blocked GEMM in Gemm/ (prefill, vision tower). Below that (decode) the output is cut
 // into tiles of RowBlock x-rows by ColBlock weight rows; each weight row of a tile is widened once
-// (BF16/F16) into a per-thread float row and dotted against 4 x-rows at a time. The whole matrix
+// (F16, and BF16 at the scalar level) into a per-thread float row and dotted against 4 x-rows at a
+// time; BF16 at vector levels widens in registers instead (CpuBackend.Bf16Decode.cs). The whole matrix
 // is never widened: checkpoints stay BF16 in memory; only KC×NC blocks are, per thread.
 using System.Runtime.Intrinsics;
 using QwenVL.Tensors.Gemm;
@@ -83,6 +84,14 @@ public sealed unsafe partial class CpuBackend
         if (n >= GemmMinRows)
         {
             RunGemm(x, n, k, w, bias, y, m);
+            return;
+        }
+        if (w.DType == DType.BF16 && Level != SimdLevel.Scalar)
+        {
+            fixed (float* px = x, pb = bias, py = y)
+            {
+                MatMulBf16Decode(px, n, k, (ushort*)w.Data, bias.IsEmpty ? null : pb, py, m);
+            }
             return;
         }
         int rowBlocks = (n + RowBlock - 1) / RowBlock;

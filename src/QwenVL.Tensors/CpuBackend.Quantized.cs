@@ -2,9 +2,11 @@
 // to int8 blocks, then int8 dot products (Quant/QuantDot*.cs): prefill in 32×16 tiles, 4 x-rows per
 // weight row; decode (n < 4) one slice of weight rows per thread, walked in 4 quarters (4 streams).
 // Q4_K / Q6_K: dequantize a row, then float dots (correct, not tuned). Per-thread scratch: no allocation.
+// With MatMulPrecision.FastBf16, prefill-sized calls take the BF16 GEMM instead (panels dequantized).
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using QwenVL.Tensors.Gemm;
 using QwenVL.Tensors.Quant;
 
 namespace QwenVL.Tensors;
@@ -32,6 +34,14 @@ public sealed unsafe partial class CpuBackend
                 Span<float> row = y.Slice(i * m, m);
                 if (bias.IsEmpty) { row.Clear(); } else { bias.CopyTo(row); }
             }
+            return;
+        }
+        if (n >= GemmMinRows && Precision == MatMulPrecision.FastBf16
+            && (BlockingOverride ?? GemmBlocking.Bf16).KC % DTypeInfo.BlockSize(w.DType) == 0)
+        {
+            // Prefill on the BF16 kernels: panels are dequantized and packed like F32 weights, so a
+            // quantized checkpoint prefills at the BF16 path's speed (with its bf16 rounding).
+            RunGemm(x, n, k, w, bias, y, m);
             return;
         }
         int rowBlocks = (n + QuantRowBlock - 1) / QuantRowBlock;

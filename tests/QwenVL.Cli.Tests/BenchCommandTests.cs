@@ -48,10 +48,40 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(json["peak_rss_bytes"]!.GetValue<long>() > 1_000_000);
         Assert.True(json["alloc_bytes_per_token"]!.GetValue<double>() >= 0);
         Assert.True(json["threads"]!.GetValue<int>() >= 1);
+        // Weights a decode step reads, and the measured read rate it is held to (any machine: > 100 MB/s).
+        Assert.True(json["decode_weight_bytes_per_token"]!.GetValue<long>() > 10_000, $"{json["decode_weight_bytes_per_token"]}");
+        Assert.True(json["memory_read_bytes_per_s"]!.GetValue<double>() > 1e8, $"{json["memory_read_bytes_per_s"]}");
+        Assert.True(json["decode_bandwidth_use"]!.GetValue<double>() > 0);
         Assert.True(json["cpu_use"]!.GetValue<double>() > 0);
         Assert.False(string.IsNullOrEmpty(json["machine"]!["cpu"]!.GetValue<string>()));
         Assert.True(File.Exists(Path.Combine(_cache, "synthetic", "qwen2.5-vl-tiny-bf16-seed0", "config.json")));
         Assert.Single(r.Stdout.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task BenchJson_SecondTurn_ReusesTheFirstTurnsPrefixAndSkipsTheVisionTower()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "112x112", "--prompt-tokens", "4",
+            "--gen-tokens", "3", "--repeat", "1", "--warmup", "0", "--second-turn", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonNode json = JsonNode.Parse(r.Stdout)!;
+        int prompt = json["second_turn_prompt_tokens"]!.GetValue<int>();
+        int cached = json["second_turn_cached_tokens"]!.GetValue<int>();
+        // Turn 1's template, 16 image tokens and question are all in the reused prefix.
+        Assert.True(cached > 16, $"cached {cached} of {prompt}");
+        Assert.True(cached < prompt);
+        Assert.Equal(prompt - cached, json["second_turn_new_tokens"]!.GetValue<int>());
+        // No image is encoded (the loop over reused images only skips): well under the 1 ms bound.
+        Assert.True(json["second_turn_vision_ms"]!.GetValue<double>() < 1, $"vision {json["second_turn_vision_ms"]} ms");
+        Assert.True(json["second_turn_ttft_ms"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
+    public async Task Bench_SecondTurnWithoutImage_ExitsTwo()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "none", "--repeat", "1", "--second-turn");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--second-turn", r.Stderr);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 // Pins CpuBackend's tiled online-softmax attention to the reference's full-row softmax: causal
 // and not, grouped KV heads, decode against a cache (causalOffset > 0), strided fused layouts,
-// and key counts spanning several key blocks.
+// key counts spanning several key blocks, and head sizes that take the register-tiled path at
+// some vector widths and the plain path at others.
 using QwenVL.Tensors;
 
 namespace QwenVL.Tensors.Tests;
@@ -17,6 +18,9 @@ public class CpuAttentionParityTests
             data.Add(level, 4, 2, 16);
             data.Add(level, 6, 3, 80);
             data.Add(level, 4, 4, 16); // plain multi-head
+            data.Add(level, 2, 1, 128); // text head size: 2 groups of 4 vectors at 512 bits
+            data.Add(level, 3, 1, 24);  // tiled at 128/256 bits, the plain path at 512
+            data.Add(level, 2, 2, 12);  // tiled at 128 bits only
         }
         return data;
     }

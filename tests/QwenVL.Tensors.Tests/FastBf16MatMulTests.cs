@@ -1,5 +1,6 @@
 // CpuBackend.MatMul with MatMulPrecision.FastBf16 against ReferenceBackend over odd shapes, both
-// BF16 kernels (AMX and vdpbf16ps, each where the CPU has it), all float weight dtypes, with and
+// BF16 kernels (AMX and vdpbf16ps, each where the CPU has it), all float weight dtypes and the
+// Q8_0 / Q4_0 blocks (dequantized per panel: the reference sees the same dequantized values), with and
 // without bias, 1 and 3 threads, plus shrunken blocks; and the precision's naming and fallback rules.
 using QwenVL.Tensors;
 using QwenVL.Tensors.Gemm;
@@ -23,6 +24,9 @@ public class FastBf16MatMulTests
                     data.Add(kernel, dtype, false, threads);
                 }
             }
+            // Quantized panels share every code path past dequantization: one case each keeps the suite short.
+            data.Add(kernel, DType.Q8_0, true, 3);
+            data.Add(kernel, DType.Q4_0, false, 3);
         }
         return data;
     }
@@ -41,7 +45,8 @@ public class FastBf16MatMulTests
         var random = new Random(TestData.Seed);
         foreach (int n in new[] { 1, 15, 16, 17, 33, 100 })
         {
-            foreach (int k in new[] { 1, 7, 64, 67, 300, 1030 })
+            // Quantized rows are whole 32-value blocks; 1056 spans a 512-value KC block edge mid-row.
+            foreach (int k in DTypeInfo.IsQuantized(dtype) ? new[] { 32, 288, 1056 } : new[] { 1, 7, 64, 67, 300, 1030 })
             {
                 foreach (int m in new[] { 1, 31, 32, 33, 100 })
                 {
@@ -74,6 +79,11 @@ public class FastBf16MatMulTests
         foreach ((int n, int k, int m) in new[] { (16, 67, 100), (100, 67, 33), (61, 301, 131), (37, 17, 200), (130, 1030, 70) })
         {
             CheckFastBf16(cpu, random, n, k, m, DType.BF16, withBias: true);
+        }
+        foreach ((int n, int k, int m) in new[] { (16, 64, 100), (61, 320, 131), (130, 1024, 70) })
+        {
+            CheckFastBf16(cpu, random, n, k, m, DType.Q8_0, withBias: true);
+            CheckFastBf16(cpu, random, n, k, m, DType.Q4_0, withBias: false);
         }
     }
 

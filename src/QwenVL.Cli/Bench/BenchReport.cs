@@ -28,6 +28,15 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
 
     private string Weights => settings.Weights ?? First.StoredDType;
 
+    /// <summary>Measured memory read rate (bytes/s) with the bench's thread count, when probed.</summary>
+    public double? MemoryReadBytesPerSecond { get; init; }
+
+    /// <summary>Weight bytes a decode step streams × decode steps per second.</summary>
+    private double DecodeBytesPerSecond => First.DecodeBytesPerToken * DecodeTokensPerSecond(Median(s => s.DecodeMs));
+
+    /// <summary>Share of the measured read bandwidth the decode's weight streaming reaches (1 = all of it).</summary>
+    private double? BandwidthUse => MemoryReadBytesPerSecond is > 0 ? DecodeBytesPerSecond / MemoryReadBytesPerSecond : null;
+
     private int Threads => settings.Threads > 0 ? settings.Threads : settings.Backend == "reference" ? 1 : Environment.ProcessorCount;
 
     /// <summary>Middle value (mean of the two middle ones for an even count).</summary>
@@ -69,6 +78,9 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
             ["peak_rss_bytes"] = peakRss,
             ["peak_rss_source"] = peakRssSource,
             ["alloc_bytes_per_token"] = R(AllocPerToken),
+            ["decode_weight_bytes_per_token"] = First.DecodeBytesPerToken,
+            ["memory_read_bytes_per_s"] = MemoryReadBytesPerSecond is double bw ? Math.Round(bw) : null,
+            ["decode_bandwidth_use"] = BandwidthUse is double use ? R(use) : null,
             ["cpu_use"] = R(CpuUse),
             ["load_average"] = MachineInfo.LoadAverage(),
             ["min"] = new Dictionary<string, double>
@@ -111,6 +123,10 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
         Row(o, "decode", s => s.DecodeMs, DecodeTokensPerSecond);
         o.AppendLine(C($"{"peak RSS",-14}{peakRss / (1024.0 * 1024 * 1024),12:F2} GiB  ({peakRssSource})"));
         o.AppendLine(C($"{"alloc/token",-14}{AllocPerToken,12:F0} B     (all threads, decode loop)"));
+        if (BandwidthUse is double use)
+        {
+            o.AppendLine(C($"{"decode memory",-14}{DecodeBytesPerSecond / 1e9,12:F1} GB/s  ({First.DecodeBytesPerToken / 1e9:F2} GB of weights a token; {use * 100:F0}% of the {MemoryReadBytesPerSecond / 1e9:F1} GB/s measured read rate)"));
+        }
         o.AppendLine(C($"{"cpu use",-14}{CpuUse,12:F2}       (process CPU / (wall x threads); load average {MachineInfo.LoadAverage()?.ToString(CultureInfo.InvariantCulture) ?? "n/a"})"));
         o.AppendLine();
         o.AppendLine(C($"machine   {MachineInfo.CpuModel()}, {Environment.ProcessorCount} cores, {MachineInfo.VectorBits()}-bit vectors; {string.Join(" ", MachineInfo.IsaClasses())}"));

@@ -33,6 +33,9 @@ public sealed record GenerationStats(
     double PrefillMs,
     double DecodeMs)
 {
+    /// <summary>Prompt tokens served from the KV prefix of an earlier turn (not prefilled again); OpenAI's cached_tokens.</summary>
+    public int CachedTokens { get; init; }
+
     /// <summary>Time to first token: preprocessing, vision and prefill.</summary>
     public double TimeToFirstTokenMs => PreprocessMs + VisionMs + PrefillMs;
 

@@ -101,6 +101,7 @@ internal sealed class Scheduler : IDisposable
                 s.VisionMs = clock.Elapsed.TotalMilliseconds;
                 clock.Restart();
                 int from = lent.ReusedTokens;
+                s.CachedTokens = from;
                 var positions = new Models.Multimodal.MRopePositionIds(prompt.Positions.T[from..], prompt.Positions.H[from..],
                     prompt.Positions.W[from..], prompt.Positions.RopeDelta);
                 ReadOnlySpan<float> logits = lent.Session.Prefill(prompt.TokenIds.AsSpan(from), embeddings, positions);

@@ -46,6 +46,9 @@ internal sealed class Sequence(Conversation conversation, GenerationOptions opti
 
     public double PrefillMs { get; set; }
 
+    /// <summary>Prompt tokens whose KV came from the session cache (not prefilled again).</summary>
+    public int CachedTokens { get; set; }
+
     /// <summary>Binds the prepared prompt and its session, after prefill produced <paramref name="logits"/>.</summary>
     public bool Begin(VisionLanguageModel model, PreparedPrompt prompt, ModelSession session, int capacity, ReadOnlySpan<float> logits)
     {
@@ -115,7 +118,8 @@ internal sealed class Sequence(Conversation conversation, GenerationOptions opti
         _decodeClock.Stop();
         var stats = new GenerationStats(Prompt.TokenIds.Length, Prompt.ImageTokenCounts,
             [.. Prompt.Images.Select(i => (i.OriginalWidth, i.OriginalHeight, i.ResizedWidth, i.ResizedHeight))],
-            Generated, Prompt.PreprocessMs, VisionMs, PrefillMs, _decodeClock.Elapsed.TotalMilliseconds);
+            Generated, Prompt.PreprocessMs, VisionMs, PrefillMs, _decodeClock.Elapsed.TotalMilliseconds)
+        { CachedTokens = CachedTokens };
         output.TryWrite(new GeneratedToken(token, text, finish, stats, logprobs));
         output.TryComplete();
     }

@@ -30,6 +30,9 @@ public sealed class Qwen2TextDecoder
     /// <summary>Dimensions.</summary>
     public Qwen2TextConfig Config { get; }
 
+    /// <summary>Weight bytes one decode step streams from memory (see <see cref="Qwen2TextWeights.DecodeBytesPerToken"/>).</summary>
+    public long DecodeBytesPerToken => _w.DecodeBytesPerToken;
+
     /// <summary>Optional activation tap ("text.blk.{i}.out", "text.norm").</summary>
     public IActivationTap? Tap { get; set; }
 

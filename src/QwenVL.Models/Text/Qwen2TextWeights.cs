@@ -77,4 +77,12 @@ public sealed class Qwen2TextWeights
 
     /// <summary>lm_head [V, H] (the embeddings when tied).</summary>
     public Linear LmHead { get; }
+
+    /// <summary>
+    /// Weight bytes one decode step reads: every layer's seven projections and lm_head (the embedding
+    /// table is read one row at a time unless it is tied to lm_head, where it counts once). Norms and
+    /// biases (~0.1%) are left out. This is what bounds decode speed by memory bandwidth.
+    /// </summary>
+    public long DecodeBytesPerToken =>
+        Layers.Sum(l => new[] { l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down }.Sum(x => x.Weight.ByteLength)) + LmHead.Weight.ByteLength;
 }

@@ -1,7 +1,8 @@
 // The packed, cache-blocked GEMM (GotoBLAS/BLIS loop nest) behind CpuBackend.MatMul for n ≥ 6:
 // y[n, m] = x[n, k] · W[m, k]ᵀ + bias, statically split into rectangles of y, one per partition.
 // Each rectangle packs its own weight block (widened once per KC×NC block) and x block into
-// per-thread buffers, then runs whole micro-kernel tiles. It does not handle n < 6 (decode).
+// per-thread buffers, then runs whole micro-kernel tiles; block-quantized weights are dequantized
+// per panel first (the BF16 path's prefill). It does not handle n < 6 (decode).
 using System.Numerics.Tensors;
 
 namespace QwenVL.Tensors.Gemm;
@@ -65,8 +66,11 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
         int slotsMax = Slots(kcMax);
         int mcMax = RoundUp(Math.Min(Blocking.MC, r1 - r0), mr);
         int ncMax = RoundUp(Math.Min(Blocking.NC, c1 - c0), nr);
-        // Scratch widens F16 weight rows for a whole B panel (nr rows) at once.
-        GemmBuffers buffers = GemmBuffers.Get((long)mcMax * slotsMax, (long)ncMax * slotsMax, mr * nr, nr * Math.Max(kcMax, 1));
+        // Scratch widens F16 weight rows for a whole B panel (nr rows) at once; a quantized panel is
+        // dequantized into its second half first.
+        bool quantized = DTypeInfo.IsQuantized(WType);
+        int panelFloats = nr * Math.Max(kcMax, 1);
+        GemmBuffers buffers = GemmBuffers.Get((long)mcMax * slotsMax, (long)ncMax * slotsMax, mr * nr, quantized ? 2 * panelFloats : panelFloats);
         float* packedA = buffers.A, packedB = buffers.B, tile = buffers.Tile;
         if (K == 0)
         {
@@ -74,7 +78,7 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
             WriteBase(r0, r1, c0, c1);
             return;
         }
-        long weightRowBytes = (long)K * DTypeInfo.SizeOf(WType);
+        long weightRowBytes = DTypeInfo.ByteCount(WType, K);
 
         for (int jc = c0; jc < c1; jc += Blocking.NC)
         {
@@ -85,8 +89,23 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
                 int slots = Slots(kc);
                 for (int jr = 0; jr < nc; jr += nr)
                 {
-                    TKernel.PackB(W + ((jc + jr) * weightRowBytes), WType, K, Math.Min(nr, nc - jr), pc, kc,
-                        packedB + ((long)jr * slots), buffers.Scratch);
+                    byte* panel = W + ((jc + jr) * weightRowBytes);
+                    int cols = Math.Min(nr, nc - jr);
+                    if (quantized)
+                    {
+                        // Block-quantized W, only on the BF16 kernels (the caller keeps KC a multiple of
+                        // the block size): the panel's kc values per row rounded to BF16 rows, then packed
+                        // like a BF16 panel (the fast transpose; an F32 panel packs one value at a time).
+                        ushort* rows = (ushort*)(buffers.Scratch + panelFloats);
+                        long skip = DTypeInfo.ByteCount(WType, pc);
+                        for (int c = 0; c < cols; c++)
+                        {
+                            Quant.BlockDequant.RunBf16(panel + (c * weightRowBytes) + skip, WType, kc, rows + ((long)c * kc), buffers.Scratch);
+                        }
+                        TKernel.PackB((byte*)rows, DType.BF16, kc, cols, 0, kc, packedB + ((long)jr * slots), buffers.Scratch);
+                        continue;
+                    }
+                    TKernel.PackB(panel, WType, K, cols, pc, kc, packedB + ((long)jr * slots), buffers.Scratch);
                 }
                 for (int ic = r0; ic < r1; ic += Blocking.MC)
                 {

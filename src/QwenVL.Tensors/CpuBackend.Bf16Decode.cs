@@ -1,0 +1,130 @@
+// CpuBackend's decode-shaped matmul over BF16 weights (1 to GemmMinRows-1 x-rows): each thread takes
+// a contiguous slice of weight rows and walks it in 4 quarters in step, so 4 memory streams are in
+// flight per thread (one stream reads ~11 GB/s here, four ~18 GB/s); x is split into even/odd lanes
+// once per call. x-rows go 4, 2 or 1 at a time against each group of 4 weight rows, which stays in
+// L1/L2 between x-groups, so a weight byte comes from memory once per call whatever n is.
+// The scalar level keeps the row-widening path (the plain reference).
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using QwenVL.Tensors.Decode;
+
+namespace QwenVL.Tensors;
+
+public sealed unsafe partial class CpuBackend
+{
+    private void MatMulBf16Decode(float* x, int n, int k, ushort* w, float* bias, float* y, int m)
+    {
+        float* split = SplitScratch.ForCurrentThread((long)n * k);
+        var job = new Bf16DecodeJob { W = w, Split = split, Y = y, Bias = bias, N = n, K = k, M = m, Level = Level };
+        for (int i = 0; i < n; i++)
+        {
+            switch (Level)
+            {
+                case SimdLevel.Vector512: Bf16MatVec<Bf16Lanes512, Vector512<float>>.Split(x + ((long)i * k), k, split + ((long)i * k)); break;
+                case SimdLevel.Vector256: Bf16MatVec<Bf16Lanes256, Vector256<float>>.Split(x + ((long)i * k), k, split + ((long)i * k)); break;
+                default: Bf16MatVec<Bf16Lanes128, Vector128<float>>.Split(x + ((long)i * k), k, split + ((long)i * k)); break;
+            }
+        }
+        // At least 16 weight rows per thread, so each of its 4 streams gets a few rows.
+        int partitions = (long)n * m * k < ParallelMultiplyAdds ? 1 : Math.Min(Math.Max(1, m / 16), Pool.ThreadCount);
+        Pool.Run(ref job, partitions);
+    }
+
+    private struct Bf16DecodeJob : IParallelJob
+    {
+        public ushort* W;
+        public float* Split, Y, Bias;
+        public int N, K, M;
+        public SimdLevel Level;
+
+        public readonly void Execute(int partition, int partitionCount)
+        {
+            (int c0, int c1) = PartitionRange(partition, partitionCount, M);
+            switch (Level)
+            {
+                case SimdLevel.Vector512: Run<Bf16Lanes512, Vector512<float>>(c0, c1); break;
+                case SimdLevel.Vector256: Run<Bf16Lanes256, Vector256<float>>(c0, c1); break;
+                default: Run<Bf16Lanes128, Vector128<float>>(c0, c1); break;
+            }
+        }
+
+        private readonly void Run<TLanes, TVec>(int c0, int c1)
+            where TLanes : struct, IBf16Lanes<TVec>
+            where TVec : struct
+        {
+            float* r = stackalloc float[16];
+            int quarter = (c1 - c0) / 4;
+            for (int t = 0; t < quarter; t++)
+            {
+                Rows<TLanes, TVec>(c0 + t, quarter, r);
+            }
+            // The 0-3 rows left over: the same row 4 times (the extra dots are discarded).
+            for (int col = c0 + (4 * quarter); col < c1; col++)
+            {
+                Rows<TLanes, TVec>(col, 0, r);
+            }
+        }
+
+        /// <summary>Weight rows col, col+stride, col+2·stride, col+3·stride against every x-row.</summary>
+        private readonly void Rows<TLanes, TVec>(int col, int stride, float* r)
+            where TLanes : struct, IBf16Lanes<TVec>
+            where TVec : struct
+        {
+            ushort* w0 = W + ((long)col * K);
+            long step = (long)stride * K;
+            ushort* w1 = w0 + step, w2 = w0 + (2 * step), w3 = w0 + (3 * step);
+            int i = 0;
+            for (; i + 4 <= N; i += 4)
+            {
+                Bf16MatVec<TLanes, TVec>.Rows4X4(w0, w1, w2, w3, Split + ((long)i * K), K, r);
+                Store(i, 4, col, stride, r);
+            }
+            if (i + 2 <= N)
+            {
+                Bf16MatVec<TLanes, TVec>.Rows4X2(w0, w1, w2, w3, Split + ((long)i * K), K, r);
+                Store(i, 2, col, stride, r);
+                i += 2;
+            }
+            if (i < N)
+            {
+                Bf16MatVec<TLanes, TVec>.Rows4X1(w0, w1, w2, w3, Split + ((long)i * K), K, r);
+                Store(i, 1, col, stride, r);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly void Store(int i0, int rows, int col, int stride, float* r)
+        {
+            int weightRows = stride == 0 ? 1 : 4;
+            for (int x = 0; x < rows; x++)
+            {
+                float* yRow = Y + ((long)(i0 + x) * M);
+                for (int q = 0; q < weightRows; q++)
+                {
+                    int c = col + (q * stride);
+                    yRow[c] = r[(4 * x) + q] + (Bias == null ? 0f : Bias[c]);
+                }
+            }
+        }
+    }
+
+    /// <summary>The calling thread's split-x buffer: pinned, grown on demand, never shrunk.</summary>
+    private static class SplitScratch
+    {
+        [ThreadStatic]
+        private static float[]? t_buffer;
+
+        public static float* ForCurrentThread(long values)
+        {
+            float[]? buffer = t_buffer;
+            if (buffer is null || buffer.Length < values)
+            {
+                // Pinned (POH) so worker threads can read it through the pointer.
+                buffer = GC.AllocateUninitializedArray<float>(checked((int)values), pinned: true);
+                t_buffer = buffer;
+            }
+            return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        }
+    }
+}
