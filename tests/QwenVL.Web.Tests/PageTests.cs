@@ -262,6 +262,62 @@ public sealed class PageTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     // Compares a drawn box with the expected fractions of the displayed image, within 1.5 px.
+    [ChromiumFact]
+    public async Task Upload_ServerAnnotations_DrawnInOriginalPixelsOverTextParsing()
+    {
+        _server.Respond = async (ctx, _) =>
+        {
+            FakeChatServer.BeginStream(ctx);
+            await FakeChatServer.SendAsync(ctx, FakeChatServer.Chunk(null, role: true));
+            // The text names no box: only the server's parsed annotations can place one.
+            await FakeChatServer.SendAsync(ctx, FakeChatServer.Chunk("The square and the dot."));
+            await FakeChatServer.SendAsync(ctx, new
+            {
+                id = "chatcmpl-fake",
+                @object = "chat.completion.chunk",
+                created = 1700000000,
+                model = "qwen2.5-vl-tiny",
+                choices = new[]
+                {
+                    new
+                    {
+                        index = 0,
+                        delta = new
+                        {
+                            content = "",
+                            x_qwenvl_annotations = new
+                            {
+                                image_index = 0, width = 812, height = 420, resized_width = 392, resized_height = 196,
+                                boxes = new[] { new { label = "square", bbox = new[] { 203.0, 105.0, 406.0, 315.0 } } },
+                                points = new[] { new { label = "dot", point = new[] { 609.0, 105.0 } } },
+                                quads = Array.Empty<object>(),
+                                skipped = 0,
+                            },
+                        },
+                        finish_reason = "stop",
+                    },
+                },
+            });
+            await FakeChatServer.SendAsync(ctx, "[DONE]");
+        };
+        await OpenAsync();
+        await _page.SetInputFilesAsync("#file", Chart);
+        await Expect(_page.Locator("#previews img")).ToHaveCountAsync(1);
+        await _page.FillAsync("#prompt", "Where are they?");
+        await _page.PressAsync("#prompt", "Enter");
+
+        await Expect(_page.Locator(".grounding .box")).ToHaveCountAsync(1);
+        await Expect(_page.Locator(".grounding .box .tag")).ToHaveTextAsync("square");
+        // Original 812x420 pixels: the box spans a quarter to a half of the width, a quarter to three quarters of the height.
+        await AssertBoxAsync(0, 0.25, 0.25, 0.5, 0.75);
+        ILocator point = _page.Locator(".grounding").Last.Locator(".point");
+        await Expect(point).ToHaveCountAsync(1);
+        LocatorBoundingBoxResult img = (await _page.Locator(".grounding").Last.Locator("img").BoundingBoxAsync())!;
+        LocatorBoundingBoxResult dot = (await point.BoundingBoxAsync())!;
+        Assert.InRange(dot.X + (dot.Width / 2) - (img.X + (img.Width * 0.75)), -1.5, 1.5);
+        Assert.InRange(dot.Y + (dot.Height / 2) - (img.Y + (img.Height * 0.25)), -1.5, 1.5);
+    }
+
     private async Task AssertBoxAsync(int index, double x1, double y1, double x2, double y2)
     {
         ILocator figure = _page.Locator(".grounding").Last;
