@@ -22,9 +22,15 @@ internal static class Errors
         ApiException a = e is OperationCanceledException && context.RequestAborted.IsCancellationRequested
             ? new ApiException(ClientClosed, "The client closed the connection.", code: "client_closed")
             : ApiException.From(e);
-        if (a.Status >= 500)
+        if (a.Status >= 500 && e is not ApiException)
         {
+            // An unexpected fault: the exception (with its stack) goes to the log, never to the client.
             state.Logger.LogError(e, "{Method} {Path} failed: {Message}", context.Request.Method, context.Request.Path, e.Message);
+        }
+        else if (a.Status >= 500)
+        {
+            // A 5xx the server chose (model not ready yet, overloaded): one line, no stack trace.
+            state.Logger.LogWarning("{Method} {Path} answered {Status}: {Message}", context.Request.Method, context.Request.Path, a.Status, a.Message);
         }
         GenerationRun.Record(context).Error = a.Message;
         if (a.RetryAfterSeconds is int s && !context.Response.HasStarted)
