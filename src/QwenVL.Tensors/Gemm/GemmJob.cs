@@ -66,11 +66,16 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
         int slotsMax = Slots(kcMax);
         int mcMax = RoundUp(Math.Min(Blocking.MC, r1 - r0), mr);
         int ncMax = RoundUp(Math.Min(Blocking.NC, c1 - c0), nr);
+        // With several column blocks, x is packed once per k block for all of this rectangle's rows
+        // and reused by every column block: re-packing it per column block (read fp32, round, write)
+        // was ~8% of a BF16 vision encode. One column block keeps the L2-sized per-MC packing.
+        bool shareA = c1 - c0 > Blocking.NC && Blocking.MC % mr == 0;
+        long aFloats = shareA ? (long)RoundUp(r1 - r0, mr) * slotsMax : (long)mcMax * slotsMax;
         // Scratch widens F16 weight rows for a whole B panel (nr rows) at once; a quantized panel is
         // dequantized into its second half first.
         bool quantized = DTypeInfo.IsQuantized(WType);
         int panelFloats = nr * Math.Max(kcMax, 1);
-        GemmBuffers buffers = GemmBuffers.Get((long)mcMax * slotsMax, (long)ncMax * slotsMax, mr * nr, quantized ? 2 * panelFloats : panelFloats);
+        GemmBuffers buffers = GemmBuffers.Get(aFloats, (long)ncMax * slotsMax, mr * nr, quantized ? 2 * panelFloats : panelFloats);
         float* packedA = buffers.A, packedB = buffers.B, tile = buffers.Tile;
         if (K == 0)
         {
@@ -78,41 +83,34 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
             WriteBase(r0, r1, c0, c1);
             return;
         }
-        long weightRowBytes = DTypeInfo.ByteCount(WType, K);
 
-        for (int jc = c0; jc < c1; jc += Blocking.NC)
+        // k blocks outermost: y gets bias + the first block's product, then each later block adds,
+        // in the same k order for every element whatever the column blocking.
+        for (int pc = 0; pc < K; pc += Blocking.KC)
         {
-            int nc = Math.Min(Blocking.NC, c1 - jc);
-            for (int pc = 0; pc < K; pc += Blocking.KC)
+            int kc = Math.Min(Blocking.KC, K - pc);
+            int slots = Slots(kc);
+            if (shareA)
             {
-                int kc = Math.Min(Blocking.KC, K - pc);
-                int slots = Slots(kc);
-                for (int jr = 0; jr < nc; jr += nr)
+                for (int ir = 0; ir < r1 - r0; ir += mr)
                 {
-                    byte* panel = W + ((jc + jr) * weightRowBytes);
-                    int cols = Math.Min(nr, nc - jr);
-                    if (quantized)
-                    {
-                        // Block-quantized W, only on the BF16 kernels (the caller keeps KC a multiple of
-                        // the block size): the panel's kc values per row rounded to BF16 rows, then packed
-                        // like a BF16 panel (the fast transpose; an F32 panel packs one value at a time).
-                        ushort* rows = (ushort*)(buffers.Scratch + panelFloats);
-                        long skip = DTypeInfo.ByteCount(WType, pc);
-                        for (int c = 0; c < cols; c++)
-                        {
-                            Quant.BlockDequant.RunBf16(panel + (c * weightRowBytes) + skip, WType, kc, rows + ((long)c * kc), buffers.Scratch);
-                        }
-                        TKernel.PackB((byte*)rows, DType.BF16, kc, cols, 0, kc, packedB + ((long)jr * slots), buffers.Scratch);
-                        continue;
-                    }
-                    TKernel.PackB(panel, WType, K, cols, pc, kc, packedB + ((long)jr * slots), buffers.Scratch);
+                    TKernel.PackA(X + ((long)(r0 + ir) * K), K, Math.Min(mr, r1 - r0 - ir), pc, kc, packedA + ((long)ir * slots));
                 }
+            }
+            for (int jc = c0; jc < c1; jc += Blocking.NC)
+            {
+                int nc = Math.Min(Blocking.NC, c1 - jc);
+                PackBBlock(jc, nc, pc, kc, slots, packedB, buffers.Scratch, panelFloats, quantized);
                 for (int ic = r0; ic < r1; ic += Blocking.MC)
                 {
                     int mc = Math.Min(Blocking.MC, r1 - ic);
-                    for (int ir = 0; ir < mc; ir += mr)
+                    float* aBlock = shareA ? packedA + ((long)(ic - r0) * slots) : packedA;
+                    if (!shareA)
                     {
-                        TKernel.PackA(X + ((long)(ic + ir) * K), K, Math.Min(mr, mc - ir), pc, kc, packedA + ((long)ir * slots));
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            TKernel.PackA(X + ((long)(ic + ir) * K), K, Math.Min(mr, mc - ir), pc, kc, packedA + ((long)ir * slots));
+                        }
                     }
                     // ir outer, jr inner: one A micro-panel stays in L1 while the B panels stream from
                     // L2, and each tile row of y is written left to right, which the hardware
@@ -120,7 +118,7 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
                     // at m = 4096, measured, from y misses).
                     for (int ir = 0; ir < mc; ir += mr)
                     {
-                        float* a = packedA + ((long)ir * slots);
+                        float* a = aBlock + ((long)ir * slots);
                         int rows = Math.Min(mr, mc - ir);
                         for (int jr = 0; jr < nc; jr += nr)
                         {
@@ -141,6 +139,33 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Packs the weight block of output columns [jc, jc + nc) and k values [pc, pc + kc) into <paramref name="packedB"/>.</summary>
+    private readonly void PackBBlock(int jc, int nc, int pc, int kc, int slots, float* packedB, float* scratch, int panelFloats, bool quantized)
+    {
+        int nr = TKernel.NR;
+        long weightRowBytes = DTypeInfo.ByteCount(WType, K);
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            byte* panel = W + ((jc + jr) * weightRowBytes);
+            int cols = Math.Min(nr, nc - jr);
+            if (quantized)
+            {
+                // Block-quantized W, only on the BF16 kernels (the caller keeps KC a multiple of
+                // the block size): the panel's kc values per row rounded to BF16 rows, then packed
+                // like a BF16 panel (the fast transpose; an F32 panel packs one value at a time).
+                ushort* rows = (ushort*)(scratch + panelFloats);
+                long skip = DTypeInfo.ByteCount(WType, pc);
+                for (int c = 0; c < cols; c++)
+                {
+                    Quant.BlockDequant.RunBf16(panel + (c * weightRowBytes) + skip, WType, kc, rows + ((long)c * kc), scratch);
+                }
+                TKernel.PackB((byte*)rows, DType.BF16, kc, cols, 0, kc, packedB + ((long)jr * slots), scratch);
+                continue;
+            }
+            TKernel.PackB(panel, WType, K, cols, pc, kc, packedB + ((long)jr * slots), scratch);
         }
     }
 
