@@ -5,7 +5,6 @@
 // L1/L2 between x-groups, so a weight byte comes from memory once per call whatever n is.
 // The scalar level keeps the row-widening path (the plain reference).
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using QwenVL.Tensors.Decode;
 
@@ -15,20 +14,25 @@ public sealed unsafe partial class CpuBackend
 {
     private void MatMulBf16Decode(float* x, int n, int k, ushort* w, float* bias, float* y, int m)
     {
-        float* split = SplitScratch.ForCurrentThread((long)n * k);
-        var job = new Bf16DecodeJob { W = w, Split = split, Y = y, Bias = bias, N = n, K = k, M = m, Level = Level };
-        for (int i = 0; i < n; i++)
+        // The caller's scratch, pinned for the call: the job's partitions (this thread's included)
+        // only read it and take no scratch of their own.
+        fixed (float* split = ThreadScratch.Get(n * k))
         {
-            switch (Level)
+            for (int i = 0; i < n; i++)
             {
-                case SimdLevel.Vector512: Bf16MatVec<Bf16Lanes512, Vector512<float>>.Split(x + ((long)i * k), k, split + ((long)i * k)); break;
-                case SimdLevel.Vector256: Bf16MatVec<Bf16Lanes256, Vector256<float>>.Split(x + ((long)i * k), k, split + ((long)i * k)); break;
-                default: Bf16MatVec<Bf16Lanes128, Vector128<float>>.Split(x + ((long)i * k), k, split + ((long)i * k)); break;
+                float* row = x + ((long)i * k), to = split + ((long)i * k);
+                switch (Level)
+                {
+                    case SimdLevel.Vector512: Bf16MatVec<Bf16Lanes512, Vector512<float>>.Split(row, k, to); break;
+                    case SimdLevel.Vector256: Bf16MatVec<Bf16Lanes256, Vector256<float>>.Split(row, k, to); break;
+                    default: Bf16MatVec<Bf16Lanes128, Vector128<float>>.Split(row, k, to); break;
+                }
             }
+            var job = new Bf16DecodeJob { W = w, Split = split, Y = y, Bias = bias, N = n, K = k, M = m, Level = Level };
+            // At least 16 weight rows per thread, so each of its 4 streams gets a few rows.
+            int partitions = (long)n * m * k < ParallelMultiplyAdds ? 1 : Math.Min(Math.Max(1, m / 16), Pool.ThreadCount);
+            Pool.Run(ref job, partitions);
         }
-        // At least 16 weight rows per thread, so each of its 4 streams gets a few rows.
-        int partitions = (long)n * m * k < ParallelMultiplyAdds ? 1 : Math.Min(Math.Max(1, m / 16), Pool.ThreadCount);
-        Pool.Run(ref job, partitions);
     }
 
     private struct Bf16DecodeJob : IParallelJob
@@ -106,25 +110,6 @@ public sealed unsafe partial class CpuBackend
                     yRow[c] = r[(4 * x) + q] + (Bias == null ? 0f : Bias[c]);
                 }
             }
-        }
-    }
-
-    /// <summary>The calling thread's split-x buffer: pinned, grown on demand, never shrunk.</summary>
-    private static class SplitScratch
-    {
-        [ThreadStatic]
-        private static float[]? t_buffer;
-
-        public static float* ForCurrentThread(long values)
-        {
-            float[]? buffer = t_buffer;
-            if (buffer is null || buffer.Length < values)
-            {
-                // Pinned (POH) so worker threads can read it through the pointer.
-                buffer = GC.AllocateUninitializedArray<float>(checked((int)values), pinned: true);
-                t_buffer = buffer;
-            }
-            return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         }
     }
 }

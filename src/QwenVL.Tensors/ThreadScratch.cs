@@ -1,6 +1,7 @@
 // Per-thread float scratch for kernels (widened weight rows, attention accumulators). Grown on
 // demand and kept, so steady-state kernel calls allocate nothing. Not for nested use: a kernel
-// takes the buffer for the duration of one partition and calls nothing that takes it again.
+// takes the buffer for the duration of one partition and calls nothing that takes it again (the
+// BF16 decode holds its caller's buffer across a job whose partitions take none).
 namespace QwenVL.Tensors;
 
 /// <summary>A reusable per-thread float buffer.</summary>

@@ -22,10 +22,9 @@ public static unsafe class MemoryBandwidth
         try
         {
             // Touch every page first (and make the values non-zero) so no pass pays for page faults.
-            new Span<byte>(buffer, checked((int)Math.Min(int.MaxValue, perThread * threads))).Fill(1);
-            for (long at = int.MaxValue; at < perThread * threads; at += 4096)
+            for (long at = 0, total = perThread * threads; at < total; at += int.MaxValue)
             {
-                buffer[at] = 1;
+                new Span<byte>(buffer + at, (int)Math.Min(int.MaxValue, total - at)).Fill(1);
             }
             double best = 0;
             for (int pass = 0; pass < 3; pass++)
