@@ -18,7 +18,10 @@ public sealed unsafe partial class CpuBackend
     private const int QuantColBlock = 16;
 
     /// <summary>The int8 kernel this backend's level runs.</summary>
-    public QuantKernel QuantKernel => QuantKernels.ForLevel(Level);
+    public QuantKernel QuantKernel => QuantKernelOverride ?? QuantKernels.ForLevel(Level);
+
+    /// <summary>Tests force a kernel below the best one (the AVX2 kernels on an AVX-VNNI machine).</summary>
+    internal QuantKernel? QuantKernelOverride { get; set; }
 
     private void MatMulQuantized(ReadOnlySpan<float> x, int n, int k, in TensorView w, ReadOnlySpan<float> bias, Span<float> y)
     {
@@ -55,9 +58,13 @@ public sealed unsafe partial class CpuBackend
                 X = px, Y = py, Bias = bias.IsEmpty ? null : pb, W = (byte*)w.Data, WType = w.DType,
                 N = n, K = k, M = m, RowBytes = (int)DTypeInfo.ByteCount(w.DType, k), ColBlocks = colBlocks, Tiles = tiles,
             };
-            if (w.DType is DType.Q8_0 or DType.Q4_0)
+            if (DTypeInfo.IsInterleaved(w.DType))
             {
-                QuantizeActivations(ref job);
+                MatMulInterleaved(ref job, partitions);
+            }
+            else if (w.DType is DType.Q8_0 or DType.Q4_0)
+            {
+                QuantizeActivations(ref job, n);
                 switch (QuantKernel)
                 {
                     case QuantKernel.AvxVnni: RunQuantJob<X86QuantDot<VnniByteDot>>(job, partitions); break;
@@ -82,16 +89,17 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Fills the calling thread's scratch with the int8 form of x and points the job at it.</summary>
-    private void QuantizeActivations(ref QuantMatMulJob job)
+    /// <remarks><paramref name="rows"/> ≥ N sizes the buffers for callers that pad the rows themselves.</remarks>
+    private void QuantizeActivations(ref QuantMatMulJob job, int rows)
     {
         int blocks = job.K / 32;
-        ActivationScratch scratch = ActivationScratch.ForCurrentThread((long)job.N * job.K, (long)job.N * blocks);
+        ActivationScratch scratch = ActivationScratch.ForCurrentThread((long)rows * job.K, (long)rows * blocks);
         job.Q = scratch.Q;
         job.D = scratch.D;
         job.S = scratch.S;
         var quantize = new ActivationJob
         {
-            X = job.X, Q = job.Q, D = job.D, S = job.S, Rows = job.N, K = job.K, Bias = QuantKernels.WeightBias(job.WType), Level = Level,
+            X = job.X, Q = job.Q, D = job.D, S = job.S, Rows = job.N, K = job.K, Bias = QuantKernels.WeightBias(DTypeInfo.BlockFormat(job.WType)), Level = Level,
         };
         Pool.Run(ref quantize, RowPartitions(job.N, job.K));
     }

@@ -1,7 +1,8 @@
 // Storage types the compute layer understands for weights. Activations are always float32; this
 // enum only says how a weight matrix is laid out in memory: plain floats, or the llama.cpp/GGUF
 // block formats (Q8_0, Q4_0: 32 values per block; Q4_K, Q6_K: 256 per super-block), whose byte
-// layouts match GGUF exactly so a GGUF tensor can be used in place.
+// layouts match GGUF exactly so a GGUF tensor can be used in place, plus the two row-interleaved
+// forms of Q8_0 / Q4_0 the CPU decode kernels read (Quant/RowInterleave.cs), made at load only.
 namespace QwenVL.Tensors;
 
 /// <summary>Storage type of a weight tensor.</summary>
@@ -27,13 +28,30 @@ public enum DType
 
     /// <summary>Super-blocks of 256: 128 bytes low nibbles, 64 bytes high 2 bits, 16 int8 scales, f16 d (210 bytes).</summary>
     Q6_K,
+
+    /// <summary>Q8_0 with 8 rows interleaved per block (Quant/RowInterleave.cs); same bytes per value, rows not contiguous.</summary>
+    Q8_0x8,
+
+    /// <summary>Q4_0 with 8 rows interleaved per block (Quant/RowInterleave.cs); same bytes per value, rows not contiguous.</summary>
+    Q4_0x8,
 }
 
 /// <summary>Sizes of <see cref="DType"/> elements and blocks.</summary>
 public static class DTypeInfo
 {
     /// <summary>True for the block-quantized formats.</summary>
-    public static bool IsQuantized(DType dtype) => dtype is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K;
+    public static bool IsQuantized(DType dtype) => dtype is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K or DType.Q8_0x8 or DType.Q4_0x8;
+
+    /// <summary>True for the row-interleaved forms, whose rows are not contiguous byte ranges.</summary>
+    public static bool IsInterleaved(DType dtype) => dtype is DType.Q8_0x8 or DType.Q4_0x8;
+
+    /// <summary>The ggml block format of an interleaved type (itself for every other type).</summary>
+    public static DType BlockFormat(DType dtype) => dtype switch
+    {
+        DType.Q8_0x8 => DType.Q8_0,
+        DType.Q4_0x8 => DType.Q4_0,
+        _ => dtype,
+    };
 
     /// <summary>Bytes per element of a float format (throws for block formats, which have no per-element size).</summary>
     public static int SizeOf(DType dtype) => dtype switch
@@ -48,7 +66,7 @@ public static class DTypeInfo
     public static int BlockSize(DType dtype) => dtype switch
     {
         DType.F32 or DType.F16 or DType.BF16 => 1,
-        DType.Q8_0 or DType.Q4_0 => 32,
+        DType.Q8_0 or DType.Q4_0 or DType.Q8_0x8 or DType.Q4_0x8 => 32,
         DType.Q4_K or DType.Q6_K => 256,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
@@ -58,8 +76,8 @@ public static class DTypeInfo
     {
         DType.F32 => 4,
         DType.F16 or DType.BF16 => 2,
-        DType.Q8_0 => 34,
-        DType.Q4_0 => 18,
+        DType.Q8_0 or DType.Q8_0x8 => 34,
+        DType.Q4_0 or DType.Q4_0x8 => 18,
         DType.Q4_K => 144,
         DType.Q6_K => 210,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),

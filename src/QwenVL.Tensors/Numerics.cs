@@ -42,6 +42,10 @@ public static class Numerics
     /// </summary>
     public static void ToFloat(ReadOnlySpan<byte> source, DType dtype, Span<float> destination)
     {
+        if (DTypeInfo.IsInterleaved(dtype))
+        {
+            throw new ArgumentException($"{dtype} bytes interleave 8 rows; widen them through TensorView.ReadRow", nameof(dtype));
+        }
         if (DTypeInfo.IsQuantized(dtype))
         {
             // Whole blocks only: a partial block has no meaning (its scale covers all 32/256 values).
@@ -72,6 +76,10 @@ public static class Numerics
     /// </summary>
     public static void FromFloat(ReadOnlySpan<float> source, DType dtype, Span<byte> destination)
     {
+        if (DTypeInfo.IsInterleaved(dtype))
+        {
+            throw new ArgumentException($"{dtype} is made from {DTypeInfo.BlockFormat(dtype)} blocks by RowInterleave, not from floats", nameof(dtype));
+        }
         if (DTypeInfo.IsQuantized(dtype))
         {
             // Q8_0 / Q4_0 with ggml's reference rounding; K-quants cannot be produced.

@@ -58,6 +58,10 @@ public readonly unsafe struct TensorView
         {
             throw new ArgumentOutOfRangeException(nameof(row), row, $"row outside [0, {Rows})");
         }
+        if (DTypeInfo.IsInterleaved(DType))
+        {
+            throw new InvalidOperationException($"rows of a {DType} tensor are interleaved, not contiguous bytes; use ReadRow");
+        }
         int rowBytes = checked((int)DTypeInfo.ByteCount(DType, Cols));
         return new ReadOnlySpan<byte>((byte*)Data + (long)row * rowBytes, rowBytes);
     }
@@ -66,12 +70,32 @@ public readonly unsafe struct TensorView
     public ReadOnlySpan<byte> Bytes => new((void*)Data, checked((int)ByteLength));
 
     /// <summary>Widens row <paramref name="row"/> to float32.</summary>
-    public void ReadRow(int row, Span<float> destination) => Numerics.ToFloat(RowBytes(row), DType, destination[..Cols]);
+    public void ReadRow(int row, Span<float> destination)
+    {
+        if (DTypeInfo.IsInterleaved(DType))
+        {
+            if ((uint)row >= (uint)Rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(row), row, $"row outside [0, {Rows})");
+            }
+            Quant.RowInterleave.ReadRow(DType, Data, Cols, row, destination[..Cols]);
+            return;
+        }
+        Numerics.ToFloat(RowBytes(row), DType, destination[..Cols]);
+    }
 
     /// <summary>Widens the whole tensor to a new float32 array (for small tensors: norms, biases).</summary>
     public float[] ToFloatArray()
     {
         var result = new float[ElementCount];
+        if (DTypeInfo.IsInterleaved(DType))
+        {
+            for (int r = 0; r < Rows; r++)
+            {
+                ReadRow(r, result.AsSpan(r * Cols, Cols));
+            }
+            return result;
+        }
         Numerics.ToFloat(Bytes, DType, result);
         return result;
     }

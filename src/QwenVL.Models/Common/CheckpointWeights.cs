@@ -59,6 +59,13 @@ public sealed class CheckpointWeights : IWeightSource
     }
 
     /// <inheritdoc/>
+    public void ReleaseStorage(string name)
+    {
+        // Every tensor is a read-only file mapping: its pages can be dropped and re-read on demand.
+        Quantization.MappedPages.Release(_store.GetPointer(name), _store.GetInfo(name).ByteLength);
+    }
+
+    /// <inheritdoc/>
     public TensorView View(string name, int[] expectedShape)
     {
         if (_quantized.TryGetValue(name, out var q))

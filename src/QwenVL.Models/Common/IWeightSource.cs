@@ -32,4 +32,12 @@ public interface IWeightSource : IDisposable
 
     /// <summary>A view of the tensor checked against <paramref name="expectedShape"/>; <see cref="ModelException"/> naming it otherwise.</summary>
     TensorView View(string name, int[] expectedShape);
+
+    /// <summary>
+    /// Says the caller made its own copy of <paramref name="name"/> and will not read the view it got
+    /// again, so a source may drop that memory (mapped pages, a built copy). Default: nothing.
+    /// </summary>
+    void ReleaseStorage(string name)
+    {
+    }
 }

@@ -14,11 +14,12 @@ public static class WeightSources
     {
         // A llama.cpp GGUF pair (text .gguf + mmproj .gguf, or a folder holding them), else safetensors.
         IWeightSource stored = Gguf.GgufModelFiles.TryLocate(folder) is { } gguf ? Gguf.GgufWeightSource.Open(gguf) : CheckpointWeights.Open(folder);
+        bool interleave = options.InterleaveQuantized ?? Tensors.Quant.RowInterleave.Preferred;
         return options.Weights switch
         {
-            WeightFormat.AsStored => stored,
-            // Tensors already quantized (a quantized checkpoint) pass through the decorator as they are.
-            WeightFormat.Q8 or WeightFormat.Q4 => new QuantizingWeightSource(stored, QuantizedTensorFormat.Target(options.Weights)),
+            WeightFormat.AsStored => interleave ? new QuantizingWeightSource(stored, null, interleave: true) : stored,
+            // Tensors already quantized (a quantized checkpoint) pass through the decorator (interleaved or as they are).
+            WeightFormat.Q8 or WeightFormat.Q4 => new QuantizingWeightSource(stored, QuantizedTensorFormat.Target(options.Weights), interleave),
             _ => Fail(stored, options.Weights),
         };
     }

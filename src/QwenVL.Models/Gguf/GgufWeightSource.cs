@@ -114,6 +114,25 @@ public sealed class GgufWeightSource : IWeightSource
     }
 
     /// <inheritdoc/>
+    public void ReleaseStorage(string name)
+    {
+        Entry e = Get(name);
+        if (e.Kind == Fused.None)
+        {
+            e.File.ReleasePages(e.Parts[0].Name);
+            return;
+        }
+        lock (_buildLock)
+        {
+            // A later View rebuilds the fused copy from the file.
+            if (_built.Remove(name, out NativeTensor? tensor))
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
     public TensorView View(string name, int[] expectedShape)
     {
         Entry e = Get(name);

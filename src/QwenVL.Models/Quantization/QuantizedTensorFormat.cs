@@ -41,7 +41,8 @@ public static class QuantizedTensorFormat
         dtype = default;
         rows = cols = 0;
         string[] parts = value.Split(':');
-        if (parts.Length != 2 || !Enum.TryParse(parts[0], ignoreCase: false, out dtype) || !DTypeInfo.IsQuantized(dtype))
+        if (parts.Length != 2 || !Enum.TryParse(parts[0], ignoreCase: false, out dtype) || !DTypeInfo.IsQuantized(dtype)
+            || DTypeInfo.IsInterleaved(dtype))
         {
             return false;
         }

@@ -1,7 +1,8 @@
 // Quantize-at-load: a decorator over any IWeightSource that hands out Q8_0 / Q4_0 copies of every
 // matrix QuantizedTensorFormat.ShouldQuantize accepts, made once on first request and owned until
-// Dispose. Tensors already quantized (a `qwenvl quantize` checkpoint, a GGUF) pass through: never
-// re-quantized. Source pages of a quantized tensor are released (MappedPages): RSS holds one copy.
+// Dispose. Tensors already quantized (a `qwenvl quantize` checkpoint, a GGUF) are never re-quantized.
+// With interleaving on, every Q8_0 / Q4_0 matrix (made here or stored) is handed out in the 8-row
+// interleaved form the CPU decode kernels read; the source's copy is released so RSS holds one copy.
 using System.Collections.Concurrent;
 using QwenVL.Models.Common;
 using QwenVL.Tensors;
@@ -21,19 +22,27 @@ public sealed class QuantizingWeightSource : IWeightSource
     private bool _disposed;
 
     /// <summary>Wraps <paramref name="inner"/> (owned: disposed with this source).</summary>
-    public QuantizingWeightSource(IWeightSource inner, DType target)
+    /// <remarks>
+    /// <paramref name="target"/> null quantizes nothing (only interleaves what is stored quantized);
+    /// <paramref name="interleave"/> hands Q8_0 / Q4_0 matrices with a multiple of 8 rows out as Q8_0x8 / Q4_0x8.
+    /// </remarks>
+    public QuantizingWeightSource(IWeightSource inner, DType? target, bool interleave = false)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        if (target is not (DType.Q8_0 or DType.Q4_0))
+        if (target is not (null or DType.Q8_0 or DType.Q4_0))
         {
             throw new ArgumentOutOfRangeException(nameof(target), target, "quantize-at-load produces Q8_0 or Q4_0");
         }
         _inner = inner;
         Target = target;
+        Interleave = interleave;
     }
 
-    /// <summary>The block type matrices are quantized to.</summary>
-    public DType Target { get; }
+    /// <summary>The block type matrices are quantized to (null: none are).</summary>
+    public DType? Target { get; }
+
+    /// <summary>True when Q8_0 / Q4_0 matrices are handed out 8-row interleaved.</summary>
+    public bool Interleave { get; }
 
     /// <inheritdoc/>
     public string Folder => _inner.Folder;
@@ -51,40 +60,69 @@ public sealed class QuantizingWeightSource : IWeightSource
     public WeightInfo Info(string name)
     {
         WeightInfo stored = _inner.Info(name);
-        if (!QuantizedTensorFormat.TryDType(stored.DType, out DType dtype) || !QuantizedTensorFormat.ShouldQuantize(dtype, stored.Shape))
+        if (Target is not { } target || !QuantizedTensorFormat.TryDType(stored.DType, out DType dtype) || !QuantizedTensorFormat.ShouldQuantize(dtype, stored.Shape))
         {
             return stored;
         }
-        return stored with { DType = Target.ToString(), ByteLength = DTypeInfo.ByteCount(Target, stored.ElementCount) };
+        return stored with { DType = target.ToString(), ByteLength = DTypeInfo.ByteCount(target, stored.ElementCount) };
     }
 
     /// <inheritdoc/>
     public TensorView View(string name, int[] expectedShape)
     {
-        TensorView stored = _inner.View(name, expectedShape);
-        long[] shape = [.. expectedShape.Select(d => (long)d)];
-        if (!QuantizedTensorFormat.ShouldQuantize(stored.DType, shape))
-        {
-            return stored;
-        }
         if (_quantized.TryGetValue(name, out NativeTensor? cached))
         {
-            return cached.View;
+            return cached.View.Reshape(expectedShape);
+        }
+        TensorView stored = _inner.View(name, expectedShape);
+        long[] shape = [.. expectedShape.Select(d => (long)d)];
+        bool quantize = Target is not null && QuantizedTensorFormat.ShouldQuantize(stored.DType, shape);
+        DType made = quantize ? Target!.Value : stored.DType;
+        bool interleave = Interleave && expectedShape.Length == 2 && RowInterleave.CanInterleave(made, stored.Rows, stored.Cols);
+        if (!quantize && !interleave)
+        {
+            return stored;
         }
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_quantized.TryGetValue(name, out cached))
             {
-                cached = Quantize(stored, Target);
-                _quantized[name] = cached;
-                if (_inner is CheckpointWeights)
+                if (quantize)
                 {
-                    MappedPages.Release(stored.Data, stored.ByteLength); // read-only file mapping: safe to drop
+                    cached = Quantize(stored, made);
+                    if (interleave)
+                    {
+                        using NativeTensor rows = cached;
+                        cached = Interleaved(rows.View);
+                    }
                 }
+                else
+                {
+                    cached = Interleaved(stored);
+                }
+                _quantized[name] = cached;
+                _inner.ReleaseStorage(name); // the copy is all that is read from now on
             }
-            return cached.View;
+            return cached.View.Reshape(expectedShape);
         }
+    }
+
+    /// <summary>The 8-row interleaved copy of a Q8_0 / Q4_0 [rows, cols] view (rows a multiple of 8), groups in parallel.</summary>
+    public static unsafe NativeTensor Interleaved(in TensorView source)
+    {
+        if (!RowInterleave.TryInterleavedType(source.DType, out DType type) || !RowInterleave.CanInterleave(source.DType, source.Rows, source.Cols))
+        {
+            throw new ArgumentException($"a {source.DType} [{source.Rows}, {source.Cols}] tensor cannot be interleaved (Q8_0 / Q4_0 with rows a multiple of 8)", nameof(source));
+        }
+        var tensor = new NativeTensor(type, source.Rows, source.Cols);
+        byte* src = (byte*)source.Data, dst = (byte*)tensor.View.Data;
+        int groups = source.Rows / RowInterleave.Rows, cols = source.Cols;
+        DType dtype = source.DType;
+        int chunks = (groups + RowsPerChunk - 1) / RowsPerChunk;
+        Parallel.For(0, chunks, chunk =>
+            RowInterleave.Interleave(dtype, src, dst, cols, chunk * RowsPerChunk, Math.Min(groups, (chunk + 1) * RowsPerChunk)));
+        return tensor;
     }
 
     /// <summary>Quantizes a 2-D float view row by row (in parallel) into a new tensor of <paramref name="target"/>.</summary>

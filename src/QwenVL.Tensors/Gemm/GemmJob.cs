@@ -158,9 +158,20 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
                 // like a BF16 panel (the fast transpose; an F32 panel packs one value at a time).
                 ushort* rows = (ushort*)(scratch + panelFloats);
                 long skip = DTypeInfo.ByteCount(WType, pc);
+                bool interleaved = DTypeInfo.IsInterleaved(WType);
+                DType blockType = DTypeInfo.BlockFormat(WType);
+                // An interleaved row's kc values are gathered back into ggml blocks first, behind
+                // the BF16 rows in the scratch's second half (kc/32 · 34 bytes ≤ the 2·nr·kc free).
+                byte* gathered = (byte*)(rows + ((long)nr * kc));
                 for (int c = 0; c < cols; c++)
                 {
-                    Quant.BlockDequant.RunBf16(panel + (c * weightRowBytes) + skip, WType, kc, rows + ((long)c * kc), scratch);
+                    byte* source = panel + (c * weightRowBytes) + skip;
+                    if (interleaved)
+                    {
+                        Quant.RowInterleave.ReadRowBlocks(WType, W, K, jc + jr + c, pc / 32, kc / 32, gathered);
+                        source = gathered;
+                    }
+                    Quant.BlockDequant.RunBf16(source, blockType, kc, rows + ((long)c * kc), scratch);
                 }
                 TKernel.PackB((byte*)rows, DType.BF16, kc, cols, 0, kc, packedB + ((long)jr * slots), scratch);
                 continue;

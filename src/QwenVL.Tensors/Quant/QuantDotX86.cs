@@ -29,6 +29,12 @@ internal unsafe interface IByteDot
 
     /// <summary>Σ w·x of a Q8_0 block as int32 lanes, from <see cref="PrepareQ8"/>'s result, w, x and x's −128·Σx offset.</summary>
     static abstract Vector256<int> DotQ8(Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x, int* offset);
+
+    /// <summary>acc + the Q8_0 products of <paramref name="w"/> and <paramref name="x"/> per int32 lane, less the offset the kernel seeds.</summary>
+    static abstract Vector256<int> AddQ8(Vector256<int> acc, Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x);
+
+    /// <summary>True when <see cref="AddQ8"/> needs the −128·Σx offset seeded into the accumulator.</summary>
+    static abstract bool Q8UsesOffset { get; }
 }
 
 /// <summary>AVX2: vpmaddubsw (pairs to int16) then vpmaddwd by ones (pairs to int32); Q8_0 by the sign trick.</summary>
@@ -44,6 +50,12 @@ internal readonly unsafe struct Avx2ByteDot : IByteDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> DotQ8(Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x, int* offset) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(prepared, Avx2.Sign(x, w)), Vector256.Create((short)1));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> AddQ8(Vector256<int> acc, Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x) =>
+        Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(prepared, Avx2.Sign(x, w)), Vector256.Create((short)1)));
+
+    public static bool Q8UsesOffset => false;
 }
 
 /// <summary>AVX-VNNI: one 256-bit vpdpbusd; Q8_0 by biasing w to unsigned.</summary>
@@ -60,6 +72,12 @@ internal readonly unsafe struct VnniByteDot : IByteDot
     public static Vector256<int> DotQ8(Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x, int* offset) =>
         // Σ(w + 128)·x − 128·Σx.
         AvxVnni.MultiplyWideningAndAdd(Vector256.CreateScalar(*offset), prepared, x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> AddQ8(Vector256<int> acc, Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x) =>
+        AvxVnni.MultiplyWideningAndAdd(acc, prepared, x);
+
+    public static bool Q8UsesOffset => true;
 }
 
 /// <summary>The 256-bit kernels over a byte-dot implementation.</summary>

@@ -1,0 +1,136 @@
+// CpuBackend's matmul for 8-row interleaved Q8_0x8 / Q4_0x8 weights (Quant/RowInterleave.cs). One x-row
+// (decode): each thread's run of row groups is walked in 4 quarters in step (4 memory streams, 32
+// rows per kernel call). More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel call, the
+// activation rows padded to a multiple of 4 with copies of the last one (their results are dropped).
+// Prefill under MatMulPrecision.FastBf16 does not come here: the BF16 GEMM dequantizes panels itself.
+using QwenVL.Tensors.Quant;
+
+namespace QwenVL.Tensors;
+
+public sealed unsafe partial class CpuBackend
+{
+    private void MatMulInterleaved(ref QuantMatMulJob job, int partitionsWanted)
+    {
+        int padded = job.N == 1 ? 1 : (job.N + 3) / 4 * 4;
+        QuantizeActivations(ref job, padded);
+        int blocks = job.K / 32;
+        for (int i = job.N; i < padded; i++)
+        {
+            // Copies of the last row keep the 4-row kernel inside the buffers; their sums are not stored.
+            new ReadOnlySpan<sbyte>(job.Q + ((long)(job.N - 1) * job.K), job.K).CopyTo(new Span<sbyte>(job.Q + ((long)i * job.K), job.K));
+            new ReadOnlySpan<float>(job.D + ((long)(job.N - 1) * blocks), blocks).CopyTo(new Span<float>(job.D + ((long)i * blocks), blocks));
+            new ReadOnlySpan<int>(job.S + ((long)(job.N - 1) * blocks), blocks).CopyTo(new Span<int>(job.S + ((long)i * blocks), blocks));
+        }
+        int groups = job.M / RowInterleave.Rows;
+        int units = job.N == 1 ? groups : ((padded + QuantRowBlock - 1) / QuantRowBlock) * ((groups + 1) / 2);
+        int partitions = Math.Min(partitionsWanted, Math.Max(1, units));
+        if (QuantKernel is QuantKernel.AvxVnni) { RunInterleaved<X86InterleavedDot<VnniByteDot>>(job, padded, partitions); }
+        else if (QuantKernel is QuantKernel.Avx2) { RunInterleaved<X86InterleavedDot<Avx2ByteDot>>(job, padded, partitions); }
+        else { RunInterleaved<ScalarInterleavedDot>(job, padded, partitions); }
+    }
+
+    private void RunInterleaved<TDot>(QuantMatMulJob inner, int padded, int partitions)
+        where TDot : struct, IInterleavedDot
+    {
+        var job = new InterleavedJob<TDot> { Inner = inner, Padded = padded };
+        Pool.Run(ref job, partitions);
+    }
+
+    private struct InterleavedJob<TDot> : IParallelJob
+        where TDot : struct, IInterleavedDot
+    {
+        public QuantMatMulJob Inner;
+        public int Padded;
+
+        public readonly void Execute(int partition, int partitionCount)
+        {
+            QuantMatMulJob j = Inner;
+            int groups = j.M / RowInterleave.Rows;
+            float* results = stackalloc float[32];
+            if (j.N == 1)
+            {
+                (int g0, int g1) = PartitionRange(partition, partitionCount, groups);
+                Decode(g0, g1, results);
+                return;
+            }
+            int colBlocks = (groups + 1) / 2;
+            int rowBlocks = (Padded + QuantRowBlock - 1) / QuantRowBlock;
+            (int first, int last) = PartitionRange(partition, partitionCount, rowBlocks * colBlocks);
+            int blocks = j.K / 32;
+            long groupBytes = 8 * (long)j.RowBytes;
+            bool q8 = j.WType == DType.Q8_0x8;
+            for (int tile = first; tile < last; tile++)
+            {
+                int i0 = tile / colBlocks * QuantRowBlock, i1 = Math.Min(Padded, i0 + QuantRowBlock);
+                int gA = tile % colBlocks * 2, gB = Math.Min(groups, gA + 2);
+                for (int i = i0; i < i1; i += 4)
+                {
+                    sbyte* q = j.Q + ((long)i * j.K);
+                    float* d = j.D + ((long)i * blocks);
+                    int* o = j.S + ((long)i * blocks);
+                    for (int g = gA; g < gB; g++)
+                    {
+                        byte* w = j.W + (g * groupBytes);
+                        if (q8) { TDot.Q8_0x4(w, blocks, q, d, o, j.K, blocks, results); }
+                        else { TDot.Q4_0x4(w, blocks, q, d, o, j.K, blocks, results); }
+                        for (int r = 0; r < 4 && i + r < j.N; r++)
+                        {
+                            Store(j.Y + ((long)(i + r) * j.M), g * 8, results + (8 * r));
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>Groups [g0, g1) for the one x-row: 4 quarters in step; a short tail repeats its last group (results dropped).</summary>
+        private readonly void Decode(int g0, int g1, float* results)
+        {
+            QuantMatMulJob j = Inner;
+            int blocks = j.K / 32;
+            long groupBytes = 8 * (long)j.RowBytes;
+            bool q8 = j.WType == DType.Q8_0x8;
+            int quarter = (g1 - g0) / 4;
+            for (int t = 0; t < quarter; t++)
+            {
+                int g = g0 + t;
+                byte* w = j.W + (g * groupBytes);
+                long step = quarter * groupBytes;
+                Kernel(q8, w, w + step, w + (2 * step), w + (3 * step), blocks, results);
+                for (int s = 0; s < 4; s++)
+                {
+                    Store(j.Y, (g + (s * quarter)) * 8, results + (8 * s));
+                }
+            }
+            for (int g = g0 + (4 * quarter); g < g1; g += 4)
+            {
+                int count = Math.Min(4, g1 - g);
+                byte* w0 = j.W + (g * groupBytes);
+                byte* w1 = j.W + ((g + Math.Min(1, count - 1)) * groupBytes);
+                byte* w2 = j.W + ((g + Math.Min(2, count - 1)) * groupBytes);
+                byte* w3 = j.W + ((g + Math.Min(3, count - 1)) * groupBytes);
+                Kernel(q8, w0, w1, w2, w3, blocks, results);
+                for (int s = 0; s < count; s++)
+                {
+                    Store(j.Y, (g + s) * 8, results + (8 * s));
+                }
+            }
+        }
+
+        private readonly void Kernel(bool q8, byte* w0, byte* w1, byte* w2, byte* w3, int blocks, float* results)
+        {
+            QuantMatMulJob j = Inner;
+            if (q8) { TDot.Q8_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
+            else { TDot.Q4_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
+        }
+
+        /// <summary>8 sums to y[col..col+8) plus the bias.</summary>
+        private readonly void Store(float* y, int col, float* sums)
+        {
+            float* bias = Inner.Bias;
+            for (int r = 0; r < 8; r++)
+            {
+                y[col + r] = sums[r] + (bias == null ? 0f : bias[col + r]);
+            }
+        }
+    }
+}

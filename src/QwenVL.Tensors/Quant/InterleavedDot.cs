@@ -1,0 +1,285 @@
+// Dot products of 8-row interleaved Q8_0x8 / Q4_0x8 weights (RowInterleave.cs) with int8 activation
+// rows (ActivationQuantizer): per block, lane r of an int32 vector sums row r's 32 products exactly,
+// then acc_r += d_w[r]·d_x·sum in float32. The scalar struct is the definition; the x86 kernels agree
+// with it to the rounding of the per-block float accumulation. No Vector128 kernel: weights are only
+// interleaved where AVX2 exists (RowInterleave.Preferred); elsewhere the ggml layout and its kernels stay.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QwenVL.Tensors.Quant;
+
+/// <summary>One implementation of the interleaved kernels.</summary>
+internal unsafe interface IInterleavedDot
+{
+    /// <summary>
+    /// One activation row (q, d, o as in IQuantDot) against 4 groups of 8 rows at independent addresses
+    /// (4 memory streams per thread) into results[8i + r] (group i, row r).
+    /// </summary>
+    static abstract void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results);
+
+    /// <summary>Like <see cref="Q8_0w4"/> for Q4_0x8.</summary>
+    static abstract void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results);
+
+    /// <summary>Four activation rows (q + r·qStride; d, o + r·dStride) against one group into results[8r + lane].</summary>
+    static abstract void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results);
+
+    /// <summary>Like <see cref="Q8_0x4"/> for Q4_0x8.</summary>
+    static abstract void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results);
+}
+
+/// <summary>The definition: each row's integer sum per block read straight from the interleaved bytes.</summary>
+internal readonly unsafe struct ScalarInterleavedDot : IInterleavedDot
+{
+    private const int Q8 = 8 * BlockFormats.Q8_0Bytes, Q4 = 8 * BlockFormats.Q4_0Bytes;
+
+    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Group(g0, blocks, q, d, true, results);
+        Group(g1, blocks, q, d, true, results + 8);
+        Group(g2, blocks, q, d, true, results + 16);
+        Group(g3, blocks, q, d, true, results + 24);
+    }
+
+    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Group(g0, blocks, q, d, false, results);
+        Group(g1, blocks, q, d, false, results + 8);
+        Group(g2, blocks, q, d, false, results + 16);
+        Group(g3, blocks, q, d, false, results + 24);
+    }
+
+    public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            Group(g, blocks, q + ((long)r * qStride), d + ((long)r * dStride), true, results + (8 * r));
+        }
+    }
+
+    public static void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            Group(g, blocks, q + ((long)r * qStride), d + ((long)r * dStride), false, results + (8 * r));
+        }
+    }
+
+    private static void Group(byte* g, int blocks, sbyte* q, float* d, bool q8, float* results)
+    {
+        for (int r = 0; r < 8; r++)
+        {
+            float acc = 0f;
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* block = g + ((long)b * (q8 ? Q8 : Q4));
+                sbyte* x = q + (b * 32);
+                int sum = 0;
+                for (int j = 0; j < 32; j++)
+                {
+                    int w = q8
+                        ? ((sbyte*)block)[16 + (32 * (j / 4)) + (4 * r) + (j % 4)]
+                        : Nibble(block, r, j) - 8;
+                    sum += w * x[j];
+                }
+                acc += BlockFormats.HalfToFloat(((ushort*)block)[r]) * d[b] * sum;
+            }
+            results[r] = acc;
+        }
+    }
+
+    /// <summary>Value j (0..31) of row r's Q4_0 block as its stored nibble 0..15.</summary>
+    private static int Nibble(byte* block, int r, int j)
+    {
+        int low = j % 16;
+        byte packed = block[16 + (32 * (low / 4)) + (4 * r) + (low % 4)];
+        return j < 16 ? packed & 15 : packed >> 4;
+    }
+}
+
+/// <summary>
+/// AVX2 / AVX-VNNI kernels. Per block and group: the chunks of 32 bytes are loaded once, each 4-byte
+/// group of x is broadcast to the 8 lanes; two integer chains (low and high nibbles, or the first and
+/// second 16 values) halve the multiply-add latency chain; one scale vector serves 8 rows.
+/// </summary>
+internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
+    where TDot : struct, IByteDot
+{
+    private const int Q8 = 8 * BlockFormats.Q8_0Bytes, Q4 = 8 * BlockFormats.Q4_0Bytes;
+
+    // Software prefetch distance: 4 blocks of 8 rows ahead per stream (1088 / 576 bytes); the hardware
+    // prefetcher alone left one thread's 4 streams short of the read rate (RowInterleave.cs notes).
+    private const int PrefetchQ8 = 4 * Q8, PrefetchQ4 = 4 * Q4;
+
+    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, g0 += Q8, g1 += Q8, g2 += Q8, g3 += Q8, q += 32)
+        {
+            Vector256<int> seed = SeedQ8(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = GroupQ8(g0, q, seed, dx, a0);
+            a1 = GroupQ8(g1, q, seed, dx, a1);
+            a2 = GroupQ8(g2, q, seed, dx, a2);
+            a3 = GroupQ8(g3, q, seed, dx, a3);
+        }
+        a0.Store(results);
+        a1.Store(results + 8);
+        a2.Store(results + 16);
+        a3.Store(results + 24);
+    }
+
+    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, g0 += Q4, g1 += Q4, g2 += Q4, g3 += Q4, q += 32)
+        {
+            Vector256<int> seed = Seed(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = GroupQ4(g0, q, seed, dx, a0);
+            a1 = GroupQ4(g1, q, seed, dx, a1);
+            a2 = GroupQ4(g2, q, seed, dx, a2);
+            a3 = GroupQ4(g3, q, seed, dx, a3);
+        }
+        a0.Store(results);
+        a1.Store(results + 8);
+        a2.Store(results + 16);
+        a3.Store(results + 24);
+    }
+
+    public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        nint q1 = qStride, q2 = 2 * q1, q3 = 3 * q1;
+        nint o1 = dStride, o2 = 2 * o1, o3 = 3 * o1;
+        for (int b = 0; b < blocks; b++, g += Q8, q += 32, d++, o++)
+        {
+            Vector256<float> dw = Scales(g);
+            a0 = GroupQ8(g, q, SeedQ8(o), dw * Vector256.Create(d[0]), a0, scaled: true);
+            a1 = GroupQ8(g, q + q1, SeedQ8(o + o1), dw * Vector256.Create(d[o1]), a1, scaled: true);
+            a2 = GroupQ8(g, q + q2, SeedQ8(o + o2), dw * Vector256.Create(d[o2]), a2, scaled: true);
+            a3 = GroupQ8(g, q + q3, SeedQ8(o + o3), dw * Vector256.Create(d[o3]), a3, scaled: true);
+        }
+        a0.Store(results);
+        a1.Store(results + 8);
+        a2.Store(results + 16);
+        a3.Store(results + 24);
+    }
+
+    public static void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        nint q1 = qStride, q2 = 2 * q1, q3 = 3 * q1;
+        nint o1 = dStride, o2 = 2 * o1, o3 = 3 * o1;
+        Vector256<byte> m = Vector256.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++, g += Q4, q += 32, d++, o++)
+        {
+            // The 8 nibble vectors are unpacked once and used by the 4 activation rows.
+            Vector256<byte> c0 = Vector256.Load(g + 16), c1 = Vector256.Load(g + 48);
+            Vector256<byte> c2 = Vector256.Load(g + 80), c3 = Vector256.Load(g + 112);
+            Vector256<byte> l0 = c0 & m, l1 = c1 & m, l2 = c2 & m, l3 = c3 & m;
+            Vector256<byte> h0 = High(c0, m), h1 = High(c1, m), h2 = High(c2, m), h3 = High(c3, m);
+            Vector256<float> dw = Scales(g);
+            a0 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q, Seed(o)), dw * Vector256.Create(d[0]), a0);
+            a1 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q1, Seed(o + o1)), dw * Vector256.Create(d[o1]), a1);
+            a2 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q2, Seed(o + o2)), dw * Vector256.Create(d[o2]), a2);
+            a3 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q3, Seed(o + o3)), dw * Vector256.Create(d[o3]), a3);
+        }
+        a0.Store(results);
+        a1.Store(results + 8);
+        a2.Store(results + 16);
+        a3.Store(results + 24);
+    }
+
+    /// <summary>One Q4_0x8 block of one group for one activation row: acc + d_w·d_x·Σ per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> GroupQ4(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc)
+    {
+        Sse.Prefetch0(g + PrefetchQ4);
+        Sse.Prefetch0(g + PrefetchQ4 + 64);
+        Sse.Prefetch0(g + PrefetchQ4 + 128);
+        Vector256<byte> m = Vector256.Create((byte)0x0F);
+        Vector256<byte> c0 = Vector256.Load(g + 16), c1 = Vector256.Load(g + 48);
+        Vector256<byte> c2 = Vector256.Load(g + 80), c3 = Vector256.Load(g + 112);
+        Vector256<int> sums = SumQ4(c0 & m, c1 & m, c2 & m, c3 & m, High(c0, m), High(c1, m), High(c2, m), High(c3, m), x, seed);
+        return Accumulate(sums, Scales(g) * dx, acc);
+    }
+
+    /// <summary>Σ over a Q4_0 block for 8 rows: chunk c's low nibbles meet x[4c..4c+3], its high nibbles x[16+4c..].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> SumQ4(Vector256<byte> l0, Vector256<byte> l1, Vector256<byte> l2, Vector256<byte> l3,
+        Vector256<byte> h0, Vector256<byte> h1, Vector256<byte> h2, Vector256<byte> h3, sbyte* x, Vector256<int> seed)
+    {
+        Vector256<int> s0 = TDot.Dot(seed, l0, Broadcast(x));
+        Vector256<int> s1 = TDot.Dot(Vector256<int>.Zero, h0, Broadcast(x + 16));
+        s0 = TDot.Dot(s0, l1, Broadcast(x + 4));
+        s1 = TDot.Dot(s1, h1, Broadcast(x + 20));
+        s0 = TDot.Dot(s0, l2, Broadcast(x + 8));
+        s1 = TDot.Dot(s1, h2, Broadcast(x + 24));
+        s0 = TDot.Dot(s0, l3, Broadcast(x + 12));
+        s1 = TDot.Dot(s1, h3, Broadcast(x + 28));
+        return s0 + s1;
+    }
+
+    /// <summary>
+    /// One Q8_0x8 block of one group for one activation row. <paramref name="scaled"/> says dx already
+    /// holds d_w·d_x (the x4 kernel computes the weight scales once); otherwise they are read here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> GroupQ8(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc, bool scaled = false)
+    {
+        if (!scaled)
+        {
+            Sse.Prefetch0(g + PrefetchQ8);
+            Sse.Prefetch0(g + PrefetchQ8 + 64);
+            Sse.Prefetch0(g + PrefetchQ8 + 128);
+            Sse.Prefetch0(g + PrefetchQ8 + 192);
+            Sse.Prefetch0(g + PrefetchQ8 + 256);
+        }
+        Vector256<int> s0 = seed, s1 = Vector256<int>.Zero;
+        for (int c = 0; c < 4; c++)
+        {
+            Vector256<sbyte> w0 = Vector256.Load((sbyte*)(g + 16 + (32 * c)));
+            Vector256<sbyte> w1 = Vector256.Load((sbyte*)(g + 144 + (32 * c)));
+            s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w0), w0, Broadcast(x + (4 * c)));
+            s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w1), w1, Broadcast(x + 16 + (4 * c)));
+        }
+        return Accumulate(s0 + s1, scaled ? dx : Scales(g) * dx, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> High(Vector256<byte> packed, Vector256<byte> mask) =>
+        Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
+
+    /// <summary>Four bytes of x repeated in every 32-bit lane (vpbroadcastd from memory).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Broadcast(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
+
+    /// <summary>The block's −8·Σx in every lane: each lane is a whole row's sum of (nibble − 8)·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Seed(int* offset) => Vector256.Create(*offset);
+
+    /// <summary>−128·Σx in every lane where the ISA biases Q8_0 weights to unsigned bytes, else zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> SeedQ8(int* offset) => TDot.Q8UsesOffset ? Vector256.Create(*offset) : Vector256<int>.Zero;
+
+    /// <summary>The 8 rows' f16 scales (zero-extended, then converted like X86QuantDot.WeightScales: exact, subnormals included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Scales(byte* g)
+    {
+        Vector256<int> h = Avx2.ConvertToVector256Int32((ushort*)g);
+        Vector256<int> bits = Vector256.ShiftLeft(h & Vector256.Create(0x7FFF), 13) | Vector256.ShiftLeft(h & Vector256.Create(0x8000), 16);
+        return bits.AsSingle() * Vector256.Create(5.192297e33f); // 2^112
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Accumulate(Vector256<int> sums, Vector256<float> scale, Vector256<float> acc)
+    {
+        Vector256<float> f = Avx.ConvertToVector256Single(sums);
+        return Fma.IsSupported ? Fma.MultiplyAdd(f, scale, acc) : Avx.Add(Avx.Multiply(f, scale), acc);
+    }
+}

@@ -1,0 +1,195 @@
+// The 8-row interleaved Q8_0x8 / Q4_0x8 layout: interleaving is lossless (rows read back byte for
+// byte and value for value), and CpuBackend.MatMul on interleaved weights equals the same backend on
+// the ggml layout at every SIMD level and shape: both compute the same exact integer block sums from
+// the same int8 activations, so only the float accumulation order differs. Bound used:
+//   |y − y_ggml| ≤ 1e-5 · Σ_t |w_t·x_t| + 1e-6   (≤ k/32 float additions of terms bounded by that sum).
+// Under MatMulPrecision.FastBf16 both layouts dequantize to the same BF16 panels: results are identical.
+using QwenVL.Tensors.Quant;
+
+namespace QwenVL.Tensors.Tests;
+
+public class InterleavedQuantTests
+{
+    public static TheoryData<SimdLevel, DType> Cases()
+    {
+        var data = new TheoryData<SimdLevel, DType>();
+        foreach (SimdLevel level in TestData.Levels())
+        {
+            data.Add(level, DType.Q8_0);
+            data.Add(level, DType.Q4_0);
+        }
+        return data;
+    }
+
+    [Theory]
+    [InlineData(DType.Q8_0, 8, 32)]
+    [InlineData(DType.Q4_0, 8, 32)]
+    [InlineData(DType.Q8_0, 24, 96)]
+    [InlineData(DType.Q4_0, 40, 320)]
+    public void Interleave_RandomBlocks_RowsReadBackExactly(DType dtype, int m, int k)
+    {
+        var random = new Random(TestData.Seed);
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        using NativeTensor x8 = Interleave(w);
+        Assert.Equal(dtype == DType.Q8_0 ? DType.Q8_0x8 : DType.Q4_0x8, x8.View.DType);
+        Assert.Equal(w.View.ByteLength, x8.View.ByteLength);
+        int blockBytes = DTypeInfo.BlockBytes(dtype);
+        var gathered = new byte[k / 32 * blockBytes];
+        var expected = new float[k];
+        var actual = new float[k];
+        for (int r = 0; r < m; r++)
+        {
+            unsafe
+            {
+                fixed (byte* g = gathered)
+                {
+                    RowInterleave.ReadRowBlocks(x8.View.DType, (byte*)x8.View.Data, k, r, 0, k / 32, g);
+                }
+            }
+            Assert.True(w.View.RowBytes(r).SequenceEqual(gathered), $"row {r} blocks differ after interleaving");
+            w.View.ReadRow(r, expected);
+            x8.View.ReadRow(r, actual);
+            Assert.Equal(expected, actual);
+        }
+        Assert.Equal(w.View.ToFloatArray(), x8.View.ToFloatArray());
+    }
+
+    [Fact]
+    public void Interleave_RowsNotMultipleOf8_IsRefused()
+    {
+        Assert.False(RowInterleave.CanInterleave(DType.Q4_0, 12, 64));
+        Assert.False(RowInterleave.CanInterleave(DType.Q4_K, 8, 256));
+        Assert.True(RowInterleave.CanInterleave(DType.Q8_0, 16, 64));
+        using var x8 = new NativeTensor(DType.Q4_0x8, 8, 32);
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => x8.View.RowBytes(0));
+        Assert.Contains("interleaved", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Numerics.ToFloat(new byte[18], DType.Q4_0x8, new float[32]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMul_Interleaved_MatchesGgmlLayoutOnSameBackend(SimdLevel level, DType dtype)
+    {
+        using CpuBackend cpu = TestData.Cpu(level);
+        var random = new Random(TestData.Seed);
+        foreach (int n in new[] { 1, 2, 3, 4, 5, 9, 33 })
+        {
+            foreach (int k in new[] { 32, 96, 320 })
+            {
+                // 1 group (the decode tail alone), 3, 5 (a quarter step and a tail) and 75 groups.
+                foreach (int m in new[] { 8, 24, 40, 600 })
+                {
+                    if (n > 5 && m == 600)
+                    {
+                        continue; // the tile path is covered by the smaller m; keeps the case short
+                    }
+                    Check(cpu, random, n, k, m, dtype, withBias: (n + m) % 2 == 0);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_0)]
+    public void MatMul_InterleavedAvx2Kernel_MatchesGgmlLayout(DType dtype)
+    {
+        if (!QuantKernels.IsSupported(QuantKernel.Avx2))
+        {
+            return; // no AVX2 here: the Vector128/scalar cases above run instead
+        }
+        // On an AVX-VNNI machine the AVX2 kernels (vpmaddubsw, Q8_0 by the sign trick) are not the
+        // default; force them for both layouts.
+        using CpuBackend cpu = TestData.Cpu(SimdLevel.Vector256);
+        cpu.QuantKernelOverride = QuantKernel.Avx2;
+        var random = new Random(TestData.Seed);
+        foreach ((int n, int k, int m) in new[] { (1, 96, 40), (1, 320, 600), (3, 32, 24), (9, 320, 40) })
+        {
+            Check(cpu, random, n, k, m, dtype, withBias: n == 1);
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_0)]
+    public void MatMul_FastBf16Interleaved_IdenticalToGgmlLayout(DType dtype)
+    {
+        using var cpu = new CpuBackend(3, SimdLevel.Best, MatMulPrecision.FastBf16);
+        if (cpu.Precision != MatMulPrecision.FastBf16)
+        {
+            return; // no BF16 kernels on this CPU: the exact path above covers the layout
+        }
+        var random = new Random(TestData.Seed);
+        foreach ((int n, int k, int m) in new[] { (16, 1056, 40), (33, 288, 104), (100, 32, 8) })
+        {
+            float[] x = TestData.Uniform(random, n * k, -2f, 2f);
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+            using NativeTensor x8 = Interleave(w);
+            float[] bias = TestData.Uniform(random, m);
+            var expected = new float[n * m];
+            var actual = new float[n * m];
+            cpu.MatMul(x, n, k, w.View, bias, expected);
+            cpu.MatMul(x, n, k, x8.View, bias, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Q8_0, 1)]
+    [InlineData(DType.Q4_0, 1)]
+    [InlineData(DType.Q4_0, 3)]
+    public void MatMul_InterleavedAfterWarmUp_AllocatesNothingOnCaller(DType dtype, int n)
+    {
+        using var cpu = new CpuBackend(threads: 1);
+        var random = new Random(TestData.Seed);
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, 304, 256);
+        using NativeTensor x8 = Interleave(w);
+        float[] x = TestData.Uniform(random, n * 256);
+        var y = new float[n * 304];
+        cpu.MatMul(x, n, 256, x8.View, [], y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            cpu.MatMul(x, n, 256, x8.View, [], y);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    internal static unsafe NativeTensor Interleave(NativeTensor w)
+    {
+        Assert.True(RowInterleave.TryInterleavedType(w.View.DType, out DType type));
+        var x8 = new NativeTensor(type, w.View.Rows, w.View.Cols);
+        RowInterleave.Interleave(w.View.DType, (byte*)w.View.Data, (byte*)x8.View.Data, w.View.Cols, 0, w.View.Rows / 8);
+        return x8;
+    }
+
+    private static void Check(CpuBackend cpu, Random random, int n, int k, int m, DType dtype, bool withBias)
+    {
+        float[] x = TestData.Uniform(random, n * k, -2f, 2f);
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        using NativeTensor x8 = Interleave(w);
+        float[] bias = withBias ? TestData.Uniform(random, m) : [];
+        var expected = new float[n * m];
+        var actual = new float[n * m];
+        actual.AsSpan().Fill(float.NaN);
+        cpu.MatMul(x, n, k, w.View, bias, expected);
+        cpu.MatMul(x, n, k, x8.View, bias, actual);
+        var row = new float[k];
+        for (int j = 0; j < m; j++)
+        {
+            w.View.ReadRow(j, row);
+            for (int i = 0; i < n; i++)
+            {
+                double magnitude = 0;
+                for (int t = 0; t < k; t++)
+                {
+                    magnitude += Math.Abs(row[t] * x[(i * k) + t]);
+                }
+                double tolerance = (1e-5 * magnitude) + 1e-6;
+                float e = expected[(i * m) + j], a = actual[(i * m) + j];
+                Assert.True(Math.Abs((double)a - e) <= tolerance,
+                    $"{cpu.Name} {dtype} n={n} k={k} m={m} y[{i},{j}] = {a:R}, ggml layout {e:R}, |error| {Math.Abs((double)a - e):E3} > {tolerance:E3}");
+            }
+        }
+    }
+}
