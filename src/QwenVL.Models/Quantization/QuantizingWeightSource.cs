@@ -90,12 +90,7 @@ public sealed class QuantizingWeightSource : IWeightSource
             {
                 if (quantize)
                 {
-                    cached = Quantize(stored, made);
-                    if (interleave)
-                    {
-                        using NativeTensor rows = cached;
-                        cached = Interleaved(rows.View);
-                    }
+                    cached = Quantize(stored, made, interleave);
                 }
                 else
                 {
@@ -125,26 +120,44 @@ public sealed class QuantizingWeightSource : IWeightSource
         return tensor;
     }
 
-    /// <summary>Quantizes a 2-D float view row by row (in parallel) into a new tensor of <paramref name="target"/>.</summary>
-    public static unsafe NativeTensor Quantize(in TensorView source, DType target)
+    /// <summary>
+    /// Quantizes a 2-D float view row by row (in parallel) into a new tensor of <paramref name="target"/>,
+    /// or, with <paramref name="interleave"/>, of its 8-row interleaved type (rows a multiple of 8):
+    /// each row is quantized into a small buffer and scattered into place, so no ggml-layout copy exists.
+    /// </summary>
+    public static unsafe NativeTensor Quantize(in TensorView source, DType target, bool interleave = false)
     {
         int rows = source.Rows, cols = source.Cols;
-        var tensor = new NativeTensor(target, rows, cols);
+        DType stored = target;
+        if (interleave && !(RowInterleave.TryInterleavedType(target, out stored) && RowInterleave.CanInterleave(target, rows, cols)))
+        {
+            throw new ArgumentException($"a [{rows}, {cols}] {target} tensor cannot be interleaved (rows a multiple of 8)", nameof(interleave));
+        }
+        var tensor = new NativeTensor(stored, rows, cols);
         try
         {
-            long rowBytes = DTypeInfo.ByteCount(target, cols);
+            int rowBytes = (int)DTypeInfo.ByteCount(target, cols);
             byte* dst = (byte*)tensor.View.Data;
             TensorView view = source;
             int chunks = (rows + RowsPerChunk - 1) / RowsPerChunk;
-            Parallel.For(0, chunks, () => new float[cols], (chunk, _, buffer) =>
+            Parallel.For(0, chunks, () => (new float[cols], new byte[rowBytes]), (chunk, _, buffers) =>
             {
                 int end = Math.Min(rows, (chunk + 1) * RowsPerChunk);
                 for (int r = chunk * RowsPerChunk; r < end; r++)
                 {
-                    view.ReadRow(r, buffer);
-                    BlockQuantizer.Quantize(buffer, target, new Span<byte>(dst + (r * rowBytes), (int)rowBytes));
+                    view.ReadRow(r, buffers.Item1);
+                    if (!interleave)
+                    {
+                        BlockQuantizer.Quantize(buffers.Item1, target, new Span<byte>(dst + ((long)r * rowBytes), rowBytes));
+                        continue;
+                    }
+                    BlockQuantizer.Quantize(buffers.Item1, target, buffers.Item2);
+                    fixed (byte* row = buffers.Item2)
+                    {
+                        RowInterleave.WriteRow(stored, dst, cols, r, row);
+                    }
                 }
-                return buffer;
+                return buffers;
             }, _ => { });
             return tensor;
         }

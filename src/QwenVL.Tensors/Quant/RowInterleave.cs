@@ -97,6 +97,30 @@ public static unsafe class RowInterleave
         }
     }
 
+    /// <summary>
+    /// Writes one row's ggml blocks (<paramref name="source"/>, cols/32 blocks) into its place in an
+    /// interleaved tensor: quantize-at-load fills the interleaved form row by row without a ggml copy.
+    /// </summary>
+    public static void WriteRow(DType interleaved, byte* data, int cols, int row, byte* source)
+    {
+        DType dtype = DTypeInfo.BlockFormat(interleaved);
+        int blockBytes = DTypeInfo.BlockBytes(dtype);
+        int chunks = (blockBytes - 2) / 4;
+        int blocks = cols / 32;
+        long rowBytes = (long)blocks * blockBytes;
+        int r = row % Rows;
+        byte* group = data + ((long)(row / Rows) * Rows * rowBytes);
+        for (int b = 0; b < blocks; b++, source += blockBytes)
+        {
+            byte* dst = group + ((long)b * Rows * blockBytes);
+            *(ushort*)(dst + (2 * r)) = *(ushort*)source;
+            for (int c = 0; c < chunks; c++)
+            {
+                *(uint*)(dst + 16 + (32 * c) + (4 * r)) = *(uint*)(source + 2 + (4 * c));
+            }
+        }
+    }
+
     /// <summary>Dequantizes row <paramref name="row"/> of an interleaved [rows, cols] tensor into <paramref name="destination"/>[0..cols).</summary>
     public static void ReadRow(DType interleaved, nint data, int cols, int row, Span<float> destination)
     {

@@ -60,6 +60,28 @@ public sealed class InterleavedModelTests
         Assert.True(interleaved > 10, $"only {interleaved} matrices interleaved ({plain} kept the ggml layout)");
     }
 
+    [Theory]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_0)]
+    public void Quantize_Interleaved_SameBytesAsInterleavingTheGgmlCopy(DType target)
+    {
+        // 200 rows: 4 parallel chunks of 64 rows and a partial one, every chunk a whole number of groups.
+        var random = new Random(7);
+        float[] values = new float[200 * 96];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (random.NextSingle() - 0.5f) * 3f;
+        }
+        using NativeTensor source = NativeTensor.FromFloats(values, DType.F32, 200, 96);
+        using NativeTensor ggml = QuantizingWeightSource.Quantize(source.View, target);
+        using NativeTensor expected = QuantizingWeightSource.Interleaved(ggml.View);
+        using NativeTensor direct = QuantizingWeightSource.Quantize(source.View, target, interleave: true);
+        Assert.Equal(expected.View.DType, direct.View.DType);
+        Assert.True(expected.Bytes.SequenceEqual(direct.Bytes), "quantizing straight into the interleaved layout changed bytes");
+        using NativeTensor odd = NativeTensor.FromFloats(values[..(12 * 96)], DType.F32, 12, 96);
+        Assert.Throws<ArgumentException>(() => QuantizingWeightSource.Quantize(odd.View, target, interleave: true));
+    }
+
     private static float[][] Logits(Golden g, WeightFormat weights, bool interleave)
     {
         using InferenceEngine engine = InferenceEngine.Load(g.ModelDir, new ModelLoadOptions { Weights = weights, InterleaveQuantized = interleave, Backend = "cpu-scalar" });
