@@ -48,6 +48,13 @@ public sealed unsafe partial class CpuBackend
         public readonly void Execute(int partition, int partitionCount)
         {
             // The register-tiled path (CpuBackend.AttentionTiled.cs) where the head splits into whole vectors.
+            // Decode with grouped KV heads packs ≤ 16 (row, head) queries per KV head: 256-bit lanes
+            // (16 per block) waste half as many as 512-bit ones (32 per block).
+            if (Level >= SimdLevel.Vector256 && HeadDim % Vector256<float>.Count == 0 && Group > 1 && (long)QRows * Group <= 16)
+            {
+                RunTiled<V256Ops, Vector256<float>>(partition, partitionCount);
+                return;
+            }
             switch (Level)
             {
                 case SimdLevel.Vector512 when HeadDim % Vector512<float>.Count == 0: RunTiled<V512Ops, Vector512<float>>(partition, partitionCount); return;

@@ -25,6 +25,11 @@ public sealed unsafe partial class CpuBackend
             where TVec : struct
         {
             int qb = 2 * TOps.Count;
+            if (GroupPacked(qb))
+            {
+                RunGroupPacked<TOps, TVec>(partition, partitionCount, qb);
+                return;
+            }
             int blocks = (QRows + qb - 1) / qb;
             int units = Units / QueryBlocks * blocks;
             (int first, int last) = PartitionRange(partition, partitionCount, units);
@@ -57,23 +62,56 @@ public sealed unsafe partial class CpuBackend
                     }
                     float* k = pack ? kp : K + ((long)kvHead * HeadDim);
                     float* v = pack ? vp : V + ((long)kvHead * HeadDim);
-                    TiledBlock<TOps, TVec>(head, i0, Math.Min(QRows, i0 + qb), k, v, pack ? HeadDim : KvStride, s);
+                    TiledBlock<TOps, TVec>(head, 1, i0, Math.Min(QRows, i0 + qb) - i0, k, v, pack ? HeadDim : KvStride, s);
                 }
             }
         }
 
-        private readonly void TiledBlock<TOps, TVec>(int head, int i0, int i1, float* k, float* v, long kvStride, float* scratch)
+        /// <summary>
+        /// Few query rows with grouped KV heads (decode: 1 row, 8 heads per KV head in a 3B model): one
+        /// query per lane would leave 31 of 32 lanes empty, so the lanes hold (row, head-of-the-group)
+        /// pairs instead, row-major, and each unit is one KV head's block of such pairs.
+        /// </summary>
+        private readonly bool GroupPacked(int qb) => Group > 1 && (long)QRows * Group <= 2L * qb;
+
+        private readonly void RunGroupPacked<TOps, TVec>(int partition, int partitionCount, int qb)
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
         {
-            int lanes = TOps.Count, qb = 2 * lanes, d = HeadDim, count = i1 - i0;
+            int flat = QRows * Group;
+            int blocks = (flat + qb - 1) / qb;
+            int kvHeads = Units / QueryBlocks / Group;
+            (int first, int last) = PartitionRange(partition, partitionCount, kvHeads * blocks);
+            float[] scratch = ThreadScratch.Get(TiledScratch(qb, HeadDim));
+            fixed (float* s = scratch)
+            {
+                for (int unit = first; unit < last; unit++)
+                {
+                    int kvHead = unit / blocks, t0 = unit % blocks * qb;
+                    long at = (long)kvHead * HeadDim;
+                    TiledBlock<TOps, TVec>(kvHead * Group, Group, t0, Math.Min(qb, flat - t0), K + at, V + at, KvStride, s);
+                }
+            }
+        }
+
+        /// <summary>
+        /// One block of <paramref name="count"/> queries in lanes: lane q is flattened index t0 + q of
+        /// (row, head) pairs with <paramref name="heads"/> heads per row, i.e. row (t0 + q) / heads and
+        /// head firstHead + (t0 + q) % heads (heads = 1: lane q is row t0 + q of one head).
+        /// </summary>
+        private readonly void TiledBlock<TOps, TVec>(int firstHead, int heads, int t0, int count, float* k, float* v, long kvStride, float* scratch)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
+        {
+            int lanes = TOps.Count, qb = 2 * lanes, d = HeadDim;
             float* qt = scratch, o = qt + (d * qb), st = o + (d * qb), max = st + (TiledKeyBlock * qb);
             float* sum = max + qb, corr = sum + qb;
-            for (int dd = 0; dd < d; dd++)
+            for (int q = 0; q < qb; q++)
             {
-                for (int q = 0; q < qb; q++)
+                float* query = Q + ((long)((t0 + q) / heads) * QStride) + ((long)(firstHead + ((t0 + q) % heads)) * d);
+                for (int dd = 0; dd < d; dd++)
                 {
-                    qt[(dd * qb) + q] = q < count ? Scale * Q[((long)(i0 + q) * QStride) + ((long)head * d) + dd] : 0f;
+                    qt[(dd * qb) + q] = q < count ? Scale * query[dd] : 0f;
                 }
             }
             new Span<float>(o, qb * d).Clear();
@@ -81,17 +119,19 @@ public sealed unsafe partial class CpuBackend
             new Span<float>(sum, qb).Clear();
 
             bool causal = CausalOffset >= 0;
-            int keyEnd = causal ? Math.Min(KvRows, CausalOffset + i1) : KvRows;
+            int firstRow = t0 / heads, lastRow = (t0 + count - 1) / heads;
+            int keyEnd = causal ? Math.Min(KvRows, CausalOffset + lastRow + 1) : KvRows;
             for (int j0 = 0; j0 < keyEnd; j0 += TiledKeyBlock)
             {
                 int nk = Math.Min(TiledKeyBlock, keyEnd - j0);
                 Scores<TOps, TVec>(qt, k + (j0 * kvStride), kvStride, nk, st);
-                if (causal && j0 + nk - 1 > CausalOffset + i0)
+                if (causal && j0 + nk - 1 > CausalOffset + firstRow)
                 {
-                    // Key j0 + j is hidden from query i0 + q when j0 + j > causalOffset + i0 + q.
+                    // Key j0 + j is hidden from the lanes whose row is below j0 + j − causalOffset:
+                    // rows grow with the lane, so those are the first heads·(j0 + j − causalOffset) − t0.
                     for (int j = 0; j < nk; j++)
                     {
-                        int hidden = Math.Min(count, j0 + j - CausalOffset - i0);
+                        int hidden = (int)Math.Clamp(((long)heads * (j0 + j - CausalOffset)) - t0, 0, count);
                         for (int q = 0; q < hidden; q++)
                         {
                             st[(j * qb) + q] = float.NegativeInfinity;
@@ -106,7 +146,7 @@ public sealed unsafe partial class CpuBackend
             {
                 // A query that sees no key (only when kvRows is 0) gets zeros, like the reference.
                 float inverse = sum[q] == 0f ? 0f : 1f / sum[q];
-                float* output = Out + ((long)(i0 + q) * OutStride) + ((long)head * d);
+                float* output = Out + ((long)((t0 + q) / heads) * OutStride) + ((long)(firstHead + ((t0 + q) % heads)) * d);
                 for (int dd = 0; dd < d; dd++)
                 {
                     output[dd] = o[(dd * qb) + q] * inverse;

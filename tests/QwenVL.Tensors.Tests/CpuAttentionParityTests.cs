@@ -21,6 +21,11 @@ public class CpuAttentionParityTests
             data.Add(level, 2, 1, 128); // text head size: 2 groups of 4 vectors at 512 bits
             data.Add(level, 3, 1, 24);  // tiled at 128/256 bits, the plain path at 512
             data.Add(level, 2, 2, 12);  // tiled at 128 bits only
+            // Grouped heads packed into lanes for few query rows: the 3B text shape (8 heads per KV
+            // head), and groups of 3 and 7 so a lane block starts in the middle of a row's heads.
+            data.Add(level, 16, 2, 128);
+            data.Add(level, 6, 2, 24);
+            data.Add(level, 14, 2, 16);
         }
         return data;
     }
@@ -33,7 +38,7 @@ public class CpuAttentionParityTests
         var random = new Random(TestData.Seed);
         // (qRows, kvRows, causalOffset): non-causal vision-style, causal prefill, decode one token
         // against a 300-row cache, and a 5-token chunk appended after 200 cached rows.
-        foreach ((int qRows, int kvRows, int offset) in new[] { (37, 300, -1), (150, 150, 0), (1, 300, 299), (5, 205, 200), (3, 1, -1) })
+        foreach ((int qRows, int kvRows, int offset) in new[] { (37, 300, -1), (150, 150, 0), (1, 300, 299), (5, 205, 200), (3, 1, -1), (2, 70, 68), (9, 80, 71) })
         {
             Check(cpu, random, qRows, kvRows, offset, heads, kvHeads, headDim, $"q={qRows} kv={kvRows} offset={offset}");
         }
