@@ -14,6 +14,22 @@ public sealed unsafe partial class CpuBackend
 {
     private const int TiledKeyBlock = 64;
 
+    /// <summary>How many vectors of queries a tiled block holds (two normally; one for small decode groups).</summary>
+    private interface IQueryVectors
+    {
+        static abstract bool Two { get; }
+    }
+
+    private readonly struct OneVector : IQueryVectors
+    {
+        public static bool Two => false;
+    }
+
+    private readonly struct TwoVectors : IQueryVectors
+    {
+        public static bool Two => true;
+    }
+
     private partial struct AttentionJob
     {
         /// <summary>Floats of per-thread scratch the tiled path needs for one query block.</summary>
@@ -62,7 +78,7 @@ public sealed unsafe partial class CpuBackend
                     }
                     float* k = pack ? kp : K + ((long)kvHead * HeadDim);
                     float* v = pack ? vp : V + ((long)kvHead * HeadDim);
-                    TiledBlock<TOps, TVec>(head, 1, i0, Math.Min(QRows, i0 + qb) - i0, k, v, pack ? HeadDim : KvStride, s);
+                    TiledBlock<TOps, TVec, TwoVectors>(head, 1, i0, Math.Min(QRows, i0 + qb) - i0, k, v, pack ? HeadDim : KvStride, s);
                 }
             }
         }
@@ -79,6 +95,21 @@ public sealed unsafe partial class CpuBackend
             where TVec : struct
         {
             int flat = QRows * Group;
+            if (flat <= TOps.Count)
+            {
+                // All of them fit one vector (decode, 8 heads per KV head at 256 bits): the second
+                // query vector would only multiply padding.
+                RunGroupPacked<TOps, TVec, OneVector>(partition, partitionCount, TOps.Count, flat);
+                return;
+            }
+            RunGroupPacked<TOps, TVec, TwoVectors>(partition, partitionCount, qb, flat);
+        }
+
+        private readonly void RunGroupPacked<TOps, TVec, TW>(int partition, int partitionCount, int qb, int flat)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
+            where TW : struct, IQueryVectors
+        {
             int blocks = (flat + qb - 1) / qb;
             int kvHeads = Units / QueryBlocks / Group;
             (int first, int last) = PartitionRange(partition, partitionCount, kvHeads * blocks);
@@ -89,7 +120,7 @@ public sealed unsafe partial class CpuBackend
                 {
                     int kvHead = unit / blocks, t0 = unit % blocks * qb;
                     long at = (long)kvHead * HeadDim;
-                    TiledBlock<TOps, TVec>(kvHead * Group, Group, t0, Math.Min(qb, flat - t0), K + at, V + at, KvStride, s);
+                    TiledBlock<TOps, TVec, TW>(kvHead * Group, Group, t0, Math.Min(qb, flat - t0), K + at, V + at, KvStride, s);
                 }
             }
         }
@@ -99,11 +130,12 @@ public sealed unsafe partial class CpuBackend
         /// (row, head) pairs with <paramref name="heads"/> heads per row, i.e. row (t0 + q) / heads and
         /// head firstHead + (t0 + q) % heads (heads = 1: lane q is row t0 + q of one head).
         /// </summary>
-        private readonly void TiledBlock<TOps, TVec>(int firstHead, int heads, int t0, int count, float* k, float* v, long kvStride, float* scratch)
+        private readonly void TiledBlock<TOps, TVec, TW>(int firstHead, int heads, int t0, int count, float* k, float* v, long kvStride, float* scratch)
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
+            where TW : struct, IQueryVectors
         {
-            int lanes = TOps.Count, qb = 2 * lanes, d = HeadDim;
+            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim;
             float* qt = scratch, o = qt + (d * qb), st = o + (d * qb), max = st + (TiledKeyBlock * qb);
             float* sum = max + qb, corr = sum + qb;
             for (int q = 0; q < qb; q++)
@@ -124,7 +156,7 @@ public sealed unsafe partial class CpuBackend
             for (int j0 = 0; j0 < keyEnd; j0 += TiledKeyBlock)
             {
                 int nk = Math.Min(TiledKeyBlock, keyEnd - j0);
-                Scores<TOps, TVec>(qt, k + (j0 * kvStride), kvStride, nk, st);
+                Scores<TOps, TVec, TW>(qt, k + (j0 * kvStride), kvStride, nk, st);
                 if (causal && j0 + nk - 1 > CausalOffset + firstRow)
                 {
                     // Key j0 + j is hidden from the lanes whose row is below j0 + j − causalOffset:
@@ -139,7 +171,7 @@ public sealed unsafe partial class CpuBackend
                     }
                 }
                 Softmax<TOps, TVec>(st, nk, max, sum, corr, qb);
-                Values<TOps, TVec>(st, v + (j0 * kvStride), kvStride, nk, o, corr);
+                Values<TOps, TVec, TW>(st, v + (j0 * kvStride), kvStride, nk, o, corr);
             }
 
             for (int q = 0; q < count; q++)
@@ -155,11 +187,12 @@ public sealed unsafe partial class CpuBackend
         }
 
         /// <summary>Sᵀ[j][q] = Σ_d k_j[d]·Qᵀ[d][q] for the block's nk keys (ks floats apart), 8 keys at a time.</summary>
-        private readonly void Scores<TOps, TVec>(float* qt, float* k, long ks, int nk, float* st)
+        private readonly void Scores<TOps, TVec, TW>(float* qt, float* k, long ks, int nk, float* st)
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
+            where TW : struct, IQueryVectors
         {
-            int lanes = TOps.Count, qb = 2 * lanes, d = HeadDim;
+            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim;
             int j = 0;
             for (; j + 8 <= nk; j += 8)
             {
@@ -169,33 +202,33 @@ public sealed unsafe partial class CpuBackend
                 float* qd = qt;
                 for (int dd = 0; dd < d; dd++, qd += qb)
                 {
-                    TVec qa = TOps.Load(ref qd[0], 0), qc = TOps.Load(ref qd[0], (nuint)lanes);
+                    TVec qa = TOps.Load(ref qd[0], 0), qc = Second<TOps, TVec, TW>(ref qd[0], (nuint)lanes);
                     TVec x = TOps.Broadcast(k0[dd]);
-                    a0 = TOps.MultiplyAdd(x, qa, a0); b0 = TOps.MultiplyAdd(x, qc, b0);
+                    a0 = TOps.MultiplyAdd(x, qa, a0); b0 = Wide<TOps, TVec, TW>(x, qc, b0);
                     x = TOps.Broadcast(k1[dd]);
-                    a1 = TOps.MultiplyAdd(x, qa, a1); b1 = TOps.MultiplyAdd(x, qc, b1);
+                    a1 = TOps.MultiplyAdd(x, qa, a1); b1 = Wide<TOps, TVec, TW>(x, qc, b1);
                     x = TOps.Broadcast(k2[dd]);
-                    a2 = TOps.MultiplyAdd(x, qa, a2); b2 = TOps.MultiplyAdd(x, qc, b2);
+                    a2 = TOps.MultiplyAdd(x, qa, a2); b2 = Wide<TOps, TVec, TW>(x, qc, b2);
                     x = TOps.Broadcast(k3[dd]);
-                    a3 = TOps.MultiplyAdd(x, qa, a3); b3 = TOps.MultiplyAdd(x, qc, b3);
+                    a3 = TOps.MultiplyAdd(x, qa, a3); b3 = Wide<TOps, TVec, TW>(x, qc, b3);
                     x = TOps.Broadcast(k4[dd]);
-                    a4 = TOps.MultiplyAdd(x, qa, a4); b4 = TOps.MultiplyAdd(x, qc, b4);
+                    a4 = TOps.MultiplyAdd(x, qa, a4); b4 = Wide<TOps, TVec, TW>(x, qc, b4);
                     x = TOps.Broadcast(k5[dd]);
-                    a5 = TOps.MultiplyAdd(x, qa, a5); b5 = TOps.MultiplyAdd(x, qc, b5);
+                    a5 = TOps.MultiplyAdd(x, qa, a5); b5 = Wide<TOps, TVec, TW>(x, qc, b5);
                     x = TOps.Broadcast(k6[dd]);
-                    a6 = TOps.MultiplyAdd(x, qa, a6); b6 = TOps.MultiplyAdd(x, qc, b6);
+                    a6 = TOps.MultiplyAdd(x, qa, a6); b6 = Wide<TOps, TVec, TW>(x, qc, b6);
                     x = TOps.Broadcast(k7[dd]);
-                    a7 = TOps.MultiplyAdd(x, qa, a7); b7 = TOps.MultiplyAdd(x, qc, b7);
+                    a7 = TOps.MultiplyAdd(x, qa, a7); b7 = Wide<TOps, TVec, TW>(x, qc, b7);
                 }
                 float* row = st + (j * qb);
-                StoreRow<TOps, TVec>(row, lanes, a0, b0);
-                StoreRow<TOps, TVec>(row + qb, lanes, a1, b1);
-                StoreRow<TOps, TVec>(row + (2 * qb), lanes, a2, b2);
-                StoreRow<TOps, TVec>(row + (3 * qb), lanes, a3, b3);
-                StoreRow<TOps, TVec>(row + (4 * qb), lanes, a4, b4);
-                StoreRow<TOps, TVec>(row + (5 * qb), lanes, a5, b5);
-                StoreRow<TOps, TVec>(row + (6 * qb), lanes, a6, b6);
-                StoreRow<TOps, TVec>(row + (7 * qb), lanes, a7, b7);
+                StoreRow<TOps, TVec, TW>(row, lanes, a0, b0);
+                StoreRow<TOps, TVec, TW>(row + qb, lanes, a1, b1);
+                StoreRow<TOps, TVec, TW>(row + (2 * qb), lanes, a2, b2);
+                StoreRow<TOps, TVec, TW>(row + (3 * qb), lanes, a3, b3);
+                StoreRow<TOps, TVec, TW>(row + (4 * qb), lanes, a4, b4);
+                StoreRow<TOps, TVec, TW>(row + (5 * qb), lanes, a5, b5);
+                StoreRow<TOps, TVec, TW>(row + (6 * qb), lanes, a6, b6);
+                StoreRow<TOps, TVec, TW>(row + (7 * qb), lanes, a7, b7);
             }
             for (; j < nk; j++)
             {
@@ -205,20 +238,38 @@ public sealed unsafe partial class CpuBackend
                 {
                     TVec x = TOps.Broadcast(kj[dd]);
                     a = TOps.MultiplyAdd(x, TOps.Load(ref qt[dd * qb], 0), a);
-                    b = TOps.MultiplyAdd(x, TOps.Load(ref qt[dd * qb], (nuint)lanes), b);
+                    b = Wide<TOps, TVec, TW>(x, Second<TOps, TVec, TW>(ref qt[dd * qb], (nuint)lanes), b);
                 }
-                StoreRow<TOps, TVec>(st + (j * qb), lanes, a, b);
+                StoreRow<TOps, TVec, TW>(st + (j * qb), lanes, a, b);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreRow<TOps, TVec>(float* row, int lanes, TVec a, TVec b)
+        private static void StoreRow<TOps, TVec, TW>(float* row, int lanes, TVec a, TVec b)
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
+            where TW : struct, IQueryVectors
         {
             TOps.Store(a, ref row[0], 0);
-            TOps.Store(b, ref row[0], (nuint)lanes);
+            if (TW.Two)
+            {
+                TOps.Store(b, ref row[0], (nuint)lanes);
+            }
         }
+
+        /// <summary>acc + x·q for the second query vector; nothing with one (the JIT drops the call).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVec Wide<TOps, TVec, TW>(TVec x, TVec q, TVec acc)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
+            where TW : struct, IQueryVectors => TW.Two ? TOps.MultiplyAdd(x, q, acc) : acc;
+
+        /// <summary>The second query vector's load; zero with one.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVec Second<TOps, TVec, TW>(ref float row, nuint lanes)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
+            where TW : struct, IQueryVectors => TW.Two ? TOps.Load(ref row, lanes) : TOps.Zero;
 
         /// <summary>
         /// Online softmax over the block, every query in a lane: new running max, corr = exp(old −
@@ -256,67 +307,68 @@ public sealed unsafe partial class CpuBackend
         /// Oᵀ[d][q] = Oᵀ[d][q]·corr[q] + Σ_j v_j[d]·Pᵀ[j][q]: the same shape of product as the
         /// scores (a value element broadcast against 2 vectors of queries), 8 head elements at a time.
         /// </summary>
-        private readonly void Values<TOps, TVec>(float* pt, float* v, long vs, int nk, float* ot, float* corr)
+        private readonly void Values<TOps, TVec, TW>(float* pt, float* v, long vs, int nk, float* ot, float* corr)
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
+            where TW : struct, IQueryVectors
         {
-            int lanes = TOps.Count, qb = 2 * lanes, d = HeadDim;
+            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim;
             nuint l = (nuint)lanes;
-            TVec ca = TOps.Load(ref corr[0], 0), cb = TOps.Load(ref corr[0], l);
+            TVec ca = TOps.Load(ref corr[0], 0), cb = Second<TOps, TVec, TW>(ref corr[0], l);
             int d0 = 0;
             for (; d0 + 8 <= d; d0 += 8)
             {
                 float* o = ot + (d0 * qb);
-                TVec a0 = TOps.Multiply(TOps.Load(ref o[0], 0), ca), b0 = TOps.Multiply(TOps.Load(ref o[0], l), cb);
-                TVec a1 = TOps.Multiply(TOps.Load(ref o[qb], 0), ca), b1 = TOps.Multiply(TOps.Load(ref o[qb], l), cb);
-                TVec a2 = TOps.Multiply(TOps.Load(ref o[2 * qb], 0), ca), b2 = TOps.Multiply(TOps.Load(ref o[2 * qb], l), cb);
-                TVec a3 = TOps.Multiply(TOps.Load(ref o[3 * qb], 0), ca), b3 = TOps.Multiply(TOps.Load(ref o[3 * qb], l), cb);
-                TVec a4 = TOps.Multiply(TOps.Load(ref o[4 * qb], 0), ca), b4 = TOps.Multiply(TOps.Load(ref o[4 * qb], l), cb);
-                TVec a5 = TOps.Multiply(TOps.Load(ref o[5 * qb], 0), ca), b5 = TOps.Multiply(TOps.Load(ref o[5 * qb], l), cb);
-                TVec a6 = TOps.Multiply(TOps.Load(ref o[6 * qb], 0), ca), b6 = TOps.Multiply(TOps.Load(ref o[6 * qb], l), cb);
-                TVec a7 = TOps.Multiply(TOps.Load(ref o[7 * qb], 0), ca), b7 = TOps.Multiply(TOps.Load(ref o[7 * qb], l), cb);
+                TVec a0 = TOps.Multiply(TOps.Load(ref o[0], 0), ca), b0 = TW.Two ? TOps.Multiply(TOps.Load(ref o[0], l), cb) : TOps.Zero;
+                TVec a1 = TOps.Multiply(TOps.Load(ref o[qb], 0), ca), b1 = TW.Two ? TOps.Multiply(TOps.Load(ref o[qb], l), cb) : TOps.Zero;
+                TVec a2 = TOps.Multiply(TOps.Load(ref o[2 * qb], 0), ca), b2 = TW.Two ? TOps.Multiply(TOps.Load(ref o[2 * qb], l), cb) : TOps.Zero;
+                TVec a3 = TOps.Multiply(TOps.Load(ref o[3 * qb], 0), ca), b3 = TW.Two ? TOps.Multiply(TOps.Load(ref o[3 * qb], l), cb) : TOps.Zero;
+                TVec a4 = TOps.Multiply(TOps.Load(ref o[4 * qb], 0), ca), b4 = TW.Two ? TOps.Multiply(TOps.Load(ref o[4 * qb], l), cb) : TOps.Zero;
+                TVec a5 = TOps.Multiply(TOps.Load(ref o[5 * qb], 0), ca), b5 = TW.Two ? TOps.Multiply(TOps.Load(ref o[5 * qb], l), cb) : TOps.Zero;
+                TVec a6 = TOps.Multiply(TOps.Load(ref o[6 * qb], 0), ca), b6 = TW.Two ? TOps.Multiply(TOps.Load(ref o[6 * qb], l), cb) : TOps.Zero;
+                TVec a7 = TOps.Multiply(TOps.Load(ref o[7 * qb], 0), ca), b7 = TW.Two ? TOps.Multiply(TOps.Load(ref o[7 * qb], l), cb) : TOps.Zero;
                 float* vj = v + d0;
                 float* pj = pt;
                 for (int j = 0; j < nk; j++, vj += vs, pj += qb)
                 {
-                    TVec pa = TOps.Load(ref pj[0], 0), pb = TOps.Load(ref pj[0], l);
+                    TVec pa = TOps.Load(ref pj[0], 0), pb = Second<TOps, TVec, TW>(ref pj[0], l);
                     TVec x = TOps.Broadcast(vj[0]);
-                    a0 = TOps.MultiplyAdd(x, pa, a0); b0 = TOps.MultiplyAdd(x, pb, b0);
+                    a0 = TOps.MultiplyAdd(x, pa, a0); b0 = Wide<TOps, TVec, TW>(x, pb, b0);
                     x = TOps.Broadcast(vj[1]);
-                    a1 = TOps.MultiplyAdd(x, pa, a1); b1 = TOps.MultiplyAdd(x, pb, b1);
+                    a1 = TOps.MultiplyAdd(x, pa, a1); b1 = Wide<TOps, TVec, TW>(x, pb, b1);
                     x = TOps.Broadcast(vj[2]);
-                    a2 = TOps.MultiplyAdd(x, pa, a2); b2 = TOps.MultiplyAdd(x, pb, b2);
+                    a2 = TOps.MultiplyAdd(x, pa, a2); b2 = Wide<TOps, TVec, TW>(x, pb, b2);
                     x = TOps.Broadcast(vj[3]);
-                    a3 = TOps.MultiplyAdd(x, pa, a3); b3 = TOps.MultiplyAdd(x, pb, b3);
+                    a3 = TOps.MultiplyAdd(x, pa, a3); b3 = Wide<TOps, TVec, TW>(x, pb, b3);
                     x = TOps.Broadcast(vj[4]);
-                    a4 = TOps.MultiplyAdd(x, pa, a4); b4 = TOps.MultiplyAdd(x, pb, b4);
+                    a4 = TOps.MultiplyAdd(x, pa, a4); b4 = Wide<TOps, TVec, TW>(x, pb, b4);
                     x = TOps.Broadcast(vj[5]);
-                    a5 = TOps.MultiplyAdd(x, pa, a5); b5 = TOps.MultiplyAdd(x, pb, b5);
+                    a5 = TOps.MultiplyAdd(x, pa, a5); b5 = Wide<TOps, TVec, TW>(x, pb, b5);
                     x = TOps.Broadcast(vj[6]);
-                    a6 = TOps.MultiplyAdd(x, pa, a6); b6 = TOps.MultiplyAdd(x, pb, b6);
+                    a6 = TOps.MultiplyAdd(x, pa, a6); b6 = Wide<TOps, TVec, TW>(x, pb, b6);
                     x = TOps.Broadcast(vj[7]);
-                    a7 = TOps.MultiplyAdd(x, pa, a7); b7 = TOps.MultiplyAdd(x, pb, b7);
+                    a7 = TOps.MultiplyAdd(x, pa, a7); b7 = Wide<TOps, TVec, TW>(x, pb, b7);
                 }
-                StoreRow<TOps, TVec>(o, lanes, a0, b0);
-                StoreRow<TOps, TVec>(o + qb, lanes, a1, b1);
-                StoreRow<TOps, TVec>(o + (2 * qb), lanes, a2, b2);
-                StoreRow<TOps, TVec>(o + (3 * qb), lanes, a3, b3);
-                StoreRow<TOps, TVec>(o + (4 * qb), lanes, a4, b4);
-                StoreRow<TOps, TVec>(o + (5 * qb), lanes, a5, b5);
-                StoreRow<TOps, TVec>(o + (6 * qb), lanes, a6, b6);
-                StoreRow<TOps, TVec>(o + (7 * qb), lanes, a7, b7);
+                StoreRow<TOps, TVec, TW>(o, lanes, a0, b0);
+                StoreRow<TOps, TVec, TW>(o + qb, lanes, a1, b1);
+                StoreRow<TOps, TVec, TW>(o + (2 * qb), lanes, a2, b2);
+                StoreRow<TOps, TVec, TW>(o + (3 * qb), lanes, a3, b3);
+                StoreRow<TOps, TVec, TW>(o + (4 * qb), lanes, a4, b4);
+                StoreRow<TOps, TVec, TW>(o + (5 * qb), lanes, a5, b5);
+                StoreRow<TOps, TVec, TW>(o + (6 * qb), lanes, a6, b6);
+                StoreRow<TOps, TVec, TW>(o + (7 * qb), lanes, a7, b7);
             }
             for (; d0 < d; d0++)
             {
                 float* o = ot + (d0 * qb);
-                TVec a = TOps.Multiply(TOps.Load(ref o[0], 0), ca), b = TOps.Multiply(TOps.Load(ref o[0], l), cb);
+                TVec a = TOps.Multiply(TOps.Load(ref o[0], 0), ca), b = TW.Two ? TOps.Multiply(TOps.Load(ref o[0], l), cb) : TOps.Zero;
                 for (int j = 0; j < nk; j++)
                 {
                     TVec x = TOps.Broadcast(v[(j * vs) + d0]);
                     a = TOps.MultiplyAdd(x, TOps.Load(ref pt[j * qb], 0), a);
-                    b = TOps.MultiplyAdd(x, TOps.Load(ref pt[j * qb], l), b);
+                    b = Wide<TOps, TVec, TW>(x, Second<TOps, TVec, TW>(ref pt[j * qb], l), b);
                 }
-                StoreRow<TOps, TVec>(o, lanes, a, b);
+                StoreRow<TOps, TVec, TW>(o, lanes, a, b);
             }
         }
     }
