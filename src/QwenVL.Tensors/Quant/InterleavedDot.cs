@@ -111,37 +111,28 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     // prefetcher alone left one thread's 4 streams short of the read rate (RowInterleave.cs notes).
     private const int PrefetchQ8 = 4 * Q8, PrefetchQ4 = 4 * Q4;
 
-    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
-    {
-        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
-        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++, g0 += Q8, g1 += Q8, g2 += Q8, g3 += Q8, q += 32)
-        {
-            Vector256<int> seed = SeedQ8(o + b);
-            Vector256<float> dx = Vector256.Create(d[b]);
-            a0 = GroupQ8(g0, q, seed, dx, a0);
-            a1 = GroupQ8(g1, q, seed, dx, a1);
-            a2 = GroupQ8(g2, q, seed, dx, a2);
-            a3 = GroupQ8(g3, q, seed, dx, a3);
-        }
-        a0.Store(results);
-        a1.Store(results + 8);
-        a2.Store(results + 16);
-        a3.Store(results + 24);
-    }
+    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results) =>
+        Streams4<Q8Blocks>(g0, g1, g2, g3, blocks, q, d, o, results);
 
-    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results) =>
+        Streams4<Q4Blocks>(g0, g1, g2, g3, blocks, q, d, o, results);
+
+    /// <summary>The one-activation-row loop shared by both formats: 4 groups in step, one block each per iteration.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Streams4<TFormat>(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+        where TFormat : struct, IGroupBlocks
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
         Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
-        for (int b = 0; b < blocks; b++, g0 += Q4, g1 += Q4, g2 += Q4, g3 += Q4, q += 32)
+        int step = TFormat.Bytes;
+        for (int b = 0; b < blocks; b++, g0 += step, g1 += step, g2 += step, g3 += step, q += 32)
         {
-            Vector256<int> seed = Seed(o + b);
+            Vector256<int> seed = TFormat.Seed(o + b);
             Vector256<float> dx = Vector256.Create(d[b]);
-            a0 = GroupQ4(g0, q, seed, dx, a0);
-            a1 = GroupQ4(g1, q, seed, dx, a1);
-            a2 = GroupQ4(g2, q, seed, dx, a2);
-            a3 = GroupQ4(g3, q, seed, dx, a3);
+            a0 = TFormat.Group(g0, q, seed, dx, a0);
+            a1 = TFormat.Group(g1, q, seed, dx, a1);
+            a2 = TFormat.Group(g2, q, seed, dx, a2);
+            a3 = TFormat.Group(g3, q, seed, dx, a3);
         }
         a0.Store(results);
         a1.Store(results + 8);
@@ -281,5 +272,39 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     {
         Vector256<float> f = Avx.ConvertToVector256Single(sums);
         return Fma.IsSupported ? Fma.MultiplyAdd(f, scale, acc) : Avx.Add(Avx.Multiply(f, scale), acc);
+    }
+
+    /// <summary>What differs between Q8_0x8 and Q4_0x8 in the one-row loop.</summary>
+    private interface IGroupBlocks
+    {
+        static abstract int Bytes { get; }
+
+        static abstract Vector256<int> Seed(int* offset);
+
+        static abstract Vector256<float> Group(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc);
+    }
+
+    private readonly struct Q8Blocks : IGroupBlocks
+    {
+        public static int Bytes => Q8;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Seed(int* offset) => SeedQ8(offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Group(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc) =>
+            GroupQ8(g, x, seed, dx, acc);
+    }
+
+    private readonly struct Q4Blocks : IGroupBlocks
+    {
+        public static int Bytes => Q4;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Seed(int* offset) => X86InterleavedDot<TDot>.Seed(offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Group(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc) =>
+            GroupQ4(g, x, seed, dx, acc);
     }
 }
