@@ -134,10 +134,7 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
             a2 = TFormat.Group(g2, q, seed, dx, a2);
             a3 = TFormat.Group(g3, q, seed, dx, a3);
         }
-        a0.Store(results);
-        a1.Store(results + 8);
-        a2.Store(results + 16);
-        a3.Store(results + 24);
+        Store4(results, a0, a1, a2, a3);
     }
 
     public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
@@ -154,10 +151,7 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
             a2 = GroupQ8(g, q + q2, SeedQ8(o + o2), dw * Vector256.Create(d[o2]), a2, scaled: true);
             a3 = GroupQ8(g, q + q3, SeedQ8(o + o3), dw * Vector256.Create(d[o3]), a3, scaled: true);
         }
-        a0.Store(results);
-        a1.Store(results + 8);
-        a2.Store(results + 16);
-        a3.Store(results + 24);
+        Store4(results, a0, a1, a2, a3);
     }
 
     public static void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
@@ -180,10 +174,7 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
             a2 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q2, Seed(o + o2)), dw * Vector256.Create(d[o2]), a2);
             a3 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q3, Seed(o + o3)), dw * Vector256.Create(d[o3]), a3);
         }
-        a0.Store(results);
-        a1.Store(results + 8);
-        a2.Store(results + 16);
-        a3.Store(results + 24);
+        Store4(results, a0, a1, a2, a3);
     }
 
     /// <summary>One Q4_0x8 block of one group for one activation row: acc + d_w·d_x·Σ per lane.</summary>
@@ -240,6 +231,16 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
             s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w1), w1, Broadcast(x + 16 + (4 * c)));
         }
         return Accumulate(s0 + s1, scaled ? dx : Scales(g) * dx, acc);
+    }
+
+    /// <summary>The 4 accumulators' 8 lanes each to results[0..32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(float* results, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3)
+    {
+        a0.Store(results);
+        a1.Store(results + 8);
+        a2.Store(results + 16);
+        a3.Store(results + 24);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
