@@ -34,6 +34,6 @@ public sealed record ModelLoadOptions
     /// </summary>
     public bool? InterleaveQuantized { get; init; }
 
-    /// <summary>Rows per prefill chunk.</summary>
+    /// <summary>Rows per prefill chunk (a remainder of up to a quarter of this joins the last chunk).</summary>
     public int PrefillChunk { get; init; } = 512;
 }

@@ -11,13 +11,20 @@ public sealed class ModelSession
 {
     private readonly VisionLanguageModel _model;
     private readonly DecoderBuffers _buffers;
+    private readonly int _chunk;
 
+    /// <remarks>
+    /// Buffers hold a quarter more rows than the nominal <paramref name="chunk"/>: a remainder that fits
+    /// joins the last chunk, because every chunk streams all weights once (a 526-token prompt in chunks
+    /// of 512 + 14 spent ~10% of its prefill on the 14).
+    /// </remarks>
     internal ModelSession(VisionLanguageModel model, int capacity, int chunk)
     {
         _model = model;
         Qwen2TextConfig c = model.Text.Config;
         Cache = new KvCache(c.NumLayers, c.KvDim, capacity);
-        _buffers = new DecoderBuffers(c, chunk);
+        _chunk = chunk;
+        _buffers = new DecoderBuffers(c, Math.Min(capacity, chunk + (chunk / 4)));
     }
 
     /// <summary>The sequence's cache.</summary>
@@ -50,9 +57,9 @@ public sealed class ModelSession
             throw new ArgumentException($"prompt of {n} tokens after {Cache.Length} cached does not fit the cache of {Cache.Capacity}");
         }
         int image = 0, imageRow = 0;
-        for (int start = 0; start < n; start += _buffers.MaxRows)
+        for (int start = 0, rows; start < n; start += rows)
         {
-            int rows = Math.Min(_buffers.MaxRows, n - start);
+            rows = n - start <= _buffers.MaxRows ? n - start : _chunk;
             for (int r = 0; r < rows; r++)
             {
                 int i = start + r;
