@@ -11,6 +11,7 @@ root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
+root.Subcommands.Add(GgufCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
