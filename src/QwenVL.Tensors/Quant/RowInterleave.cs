@@ -42,9 +42,6 @@ public static unsafe class RowInterleave
     public static bool CanInterleave(DType dtype, long rows, long cols) =>
         dtype is DType.Q8_0 or DType.Q4_0 && rows > 0 && rows % Rows == 0 && cols > 0 && cols % 32 == 0;
 
-    /// <summary>Bytes of one block of 8 interleaved rows (8 × the ggml block).</summary>
-    public static int GroupBlockBytes(DType dtype) => Rows * DTypeInfo.BlockBytes(dtype);
-
     /// <summary>
     /// Writes the interleaved form of <paramref name="rows"/> × <paramref name="cols"/> ggml blocks at
     /// <paramref name="source"/> (row-major) into <paramref name="destination"/> (same byte count).
@@ -52,25 +49,14 @@ public static unsafe class RowInterleave
     /// </summary>
     public static void Interleave(DType dtype, byte* source, byte* destination, int cols, int firstGroup, int endGroup)
     {
-        int blockBytes = DTypeInfo.BlockBytes(dtype);
-        int blocks = cols / 32;
-        long rowBytes = (long)blocks * blockBytes;
-        int chunks = (blockBytes - 2) / 4; // 4-byte groups per row and block: 4 for Q4_0, 8 for Q8_0
-        for (int g = firstGroup; g < endGroup; g++)
+        if (!TryInterleavedType(dtype, out DType interleaved))
         {
-            byte* dst = destination + ((long)g * Rows * rowBytes);
-            for (int b = 0; b < blocks; b++, dst += Rows * blockBytes)
-            {
-                for (int r = 0; r < Rows; r++)
-                {
-                    byte* block = source + (((long)g * Rows) + r) * rowBytes + ((long)b * blockBytes);
-                    *(ushort*)(dst + (2 * r)) = *(ushort*)block;
-                    for (int c = 0; c < chunks; c++)
-                    {
-                        *(uint*)(dst + 16 + (32 * c) + (4 * r)) = *(uint*)(block + 2 + (4 * c));
-                    }
-                }
-            }
+            throw new ArgumentException($"{dtype} has no interleaved form (Q8_0 and Q4_0 do)", nameof(dtype));
+        }
+        long rowBytes = DTypeInfo.ByteCount(dtype, cols);
+        for (int row = firstGroup * Rows; row < endGroup * Rows; row++)
+        {
+            WriteRow(interleaved, destination, cols, row, source + (row * rowBytes));
         }
     }
 
