@@ -31,6 +31,10 @@ public sealed class ComputeThreadPool : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         ThreadCount = threads == 0 ? Environment.ProcessorCount : threads;
         _workers = new Thread[ThreadCount - 1];
+        // The event allocates its 24-byte lock object the first time a Wait has to block, which on a
+        // loaded machine could happen inside a decode step; one short timed-out wait here creates it
+        // up front (it spins, then blocks for at most 1 ms), so Run never allocates.
+        _done.Wait(1);
         for (int i = 0; i < _workers.Length; i++)
         {
             _workers[i] = new Thread(WorkerLoop)
