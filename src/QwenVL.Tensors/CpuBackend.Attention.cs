@@ -47,6 +47,13 @@ public sealed unsafe partial class CpuBackend
 
         public readonly void Execute(int partition, int partitionCount)
         {
+            // Decode with ≤ 8 (row, head) queries per KV head on AVX-512: two lanes per query
+            // (CpuBackend.AttentionPairs.cs), full-width FMAs.
+            if (Level >= SimdLevel.Vector512 && HeadDim % Vector512<float>.Count == 0 && PairPacked(Vector512<float>.Count))
+            {
+                RunPairPacked<V512Ops, Vector512<float>>(partition, partitionCount);
+                return;
+            }
             // The register-tiled path (CpuBackend.AttentionTiled.cs) where the head splits into whole vectors.
             // Decode with grouped KV heads packs ≤ 16 (row, head) queries per KV head: 256-bit lanes
             // (16 per block) waste half as many as 512-bit ones (32 per block).

@@ -7,6 +7,7 @@
 // vision tower's 4784-patch layers; this one is bound by FMA throughput instead.
 // Not for the scalar level or odd head sizes: those keep the plain path.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace QwenVL.Tensors;
 
@@ -41,6 +42,11 @@ public sealed unsafe partial class CpuBackend
             where TVec : struct
         {
             int qb = 2 * TOps.Count;
+            if (PairPacked(TOps.Count))
+            {
+                RunPairPacked<TOps, TVec>(partition, partitionCount);
+                return;
+            }
             if (GroupPacked(qb))
             {
                 RunGroupPacked<TOps, TVec>(partition, partitionCount, qb);
@@ -156,6 +162,11 @@ public sealed unsafe partial class CpuBackend
             for (int j0 = 0; j0 < keyEnd; j0 += TiledKeyBlock)
             {
                 int nk = Math.Min(TiledKeyBlock, keyEnd - j0);
+                if (kvStride != HeadDim && Sse.IsSupported)
+                {
+                    // Rows read in place (decode): fetch the next block ahead (see PairBlock).
+                    PrefetchRows(k, v, kvStride, j0 + TiledKeyBlock, Math.Min(keyEnd, j0 + (2 * TiledKeyBlock)));
+                }
                 Scores<TOps, TVec, TW>(qt, k + (j0 * kvStride), kvStride, nk, st);
                 if (causal && j0 + nk - 1 > CausalOffset + firstRow)
                 {

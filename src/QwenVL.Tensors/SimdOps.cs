@@ -43,6 +43,12 @@ internal interface ISimdOps<TVec>
     static abstract TVec SelectLess(TVec a, TVec b, TVec ifLess, TVec otherwise);
 
     static abstract float Sum(TVec a);
+
+    /// <summary>Lanes alternate <c>source[0]</c>, <c>source[1]</c> (one 64-bit broadcast); unused at one lane.</summary>
+    static abstract TVec BroadcastPair(ref float source);
+
+    /// <summary>Lanes 2i and 2i + 1 both become <c>a[2i] + a[2i + 1]</c>.</summary>
+    static abstract TVec AddAdjacent(TVec a);
 }
 
 /// <summary>One float per "vector": the plain scalar path.</summary>
@@ -66,6 +72,10 @@ internal readonly struct ScalarOps : ISimdOps<float>
     public static float CopySign(float magnitude, float sign) => MathF.CopySign(magnitude, sign);
     public static float SelectLess(float a, float b, float ifLess, float otherwise) => a < b ? ifLess : otherwise;
     public static float Sum(float a) => a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float BroadcastPair(ref float source) => source;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float AddAdjacent(float a) => a;
 }
 
 /// <summary>128-bit vectors (SSE, NEON).</summary>
@@ -88,6 +98,11 @@ internal readonly struct V128Ops : ISimdOps<Vector128<float>>
     public static Vector128<float> SelectLess(Vector128<float> a, Vector128<float> b, Vector128<float> ifLess, Vector128<float> otherwise) =>
         Vector128.ConditionalSelect(Vector128.LessThan(a, b), ifLess, otherwise);
     public static float Sum(Vector128<float> a) => Vector128.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> BroadcastPair(ref float source) =>
+        Vector128.Create(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref source))).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> AddAdjacent(Vector128<float> a) => a + Vector128.Shuffle(a, Vector128.Create(1, 0, 3, 2));
 }
 
 /// <summary>256-bit vectors (AVX2).</summary>
@@ -110,6 +125,11 @@ internal readonly struct V256Ops : ISimdOps<Vector256<float>>
     public static Vector256<float> SelectLess(Vector256<float> a, Vector256<float> b, Vector256<float> ifLess, Vector256<float> otherwise) =>
         Vector256.ConditionalSelect(Vector256.LessThan(a, b), ifLess, otherwise);
     public static float Sum(Vector256<float> a) => Vector256.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> BroadcastPair(ref float source) =>
+        Vector256.Create(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref source))).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> AddAdjacent(Vector256<float> a) => a + Vector256.Shuffle(a, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6));
 }
 
 /// <summary>512-bit vectors (AVX-512).</summary>
@@ -132,4 +152,9 @@ internal readonly struct V512Ops : ISimdOps<Vector512<float>>
     public static Vector512<float> SelectLess(Vector512<float> a, Vector512<float> b, Vector512<float> ifLess, Vector512<float> otherwise) =>
         Vector512.ConditionalSelect(Vector512.LessThan(a, b), ifLess, otherwise);
     public static float Sum(Vector512<float> a) => Vector512.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> BroadcastPair(ref float source) =>
+        Vector512.Create(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref source))).AsSingle();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> AddAdjacent(Vector512<float> a) => a + Vector512.Shuffle(a, Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
 }

@@ -1,7 +1,7 @@
 // Pins CpuBackend's tiled online-softmax attention to the reference's full-row softmax: causal
 // and not, grouped KV heads, decode against a cache (causalOffset > 0), strided fused layouts,
 // key counts spanning several key blocks, and head sizes that take the register-tiled path at
-// some vector widths and the plain path at others.
+// some vector widths and the plain path at others, and the pair-lane decode layout.
 using QwenVL.Tensors;
 
 namespace QwenVL.Tensors.Tests;
@@ -26,6 +26,9 @@ public class CpuAttentionParityTests
             data.Add(level, 16, 2, 128);
             data.Add(level, 6, 2, 24);
             data.Add(level, 14, 2, 16);
+            // Two lanes per query (≤ half a vector of queries per KV head): 2 rows × 4 heads fill
+            // 16 lanes, so the causal mask runs on pair lanes.
+            data.Add(level, 8, 2, 32);
         }
         return data;
     }
