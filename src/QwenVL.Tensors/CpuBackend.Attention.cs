@@ -28,6 +28,11 @@ public sealed unsafe partial class CpuBackend
         int queryBlocks = (qRows + QueryBlock - 1) / QueryBlock;
         fixed (float* pq = q, pk = k, pv = v, po = output)
         {
+            if (UseGemmAttention(qRows, kvRows, headDim))
+            {
+                AttentionByGemm(pq, qRows, qStride, pk, pv, kvRows, kvStride, numHeads, numKvHeads, headDim, scale, causalOffset, po, outStride);
+                return;
+            }
             var job = new AttentionJob
             {
                 Q = pq, K = pk, V = pv, Out = po, QRows = qRows, QStride = qStride, KvRows = kvRows, KvStride = kvStride,

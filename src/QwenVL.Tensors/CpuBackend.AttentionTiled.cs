@@ -300,11 +300,11 @@ public sealed unsafe partial class CpuBackend
                 }
                 // The first key block always shows key 0 to every query, so top is finite from then on
                 // and exp(−inf − top) = 0 for hidden keys and for the first block's "old" maximum.
-                TVec c = TOps.Exp(TOps.Subtract(old, top));
+                TVec c = FastExp.Exp<TOps, TVec>(TOps.Subtract(old, top));
                 TVec total = TOps.Zero;
                 for (int j = 0; j < nk; j++)
                 {
-                    TVec p = TOps.Exp(TOps.Subtract(TOps.Load(ref st[(j * qb) + h], 0), top));
+                    TVec p = FastExp.Exp<TOps, TVec>(TOps.Subtract(TOps.Load(ref st[(j * qb) + h], 0), top));
                     TOps.Store(p, ref st[(j * qb) + h], 0);
                     total = TOps.Add(total, p);
                 }

@@ -49,6 +49,12 @@ internal interface ISimdOps<TVec>
 
     /// <summary>Lanes 2i and 2i + 1 both become <c>a[2i] + a[2i + 1]</c>.</summary>
     static abstract TVec AddAdjacent(TVec a);
+
+    /// <summary>Round to the nearest integer, ties to even.</summary>
+    static abstract TVec Round(TVec a);
+
+    /// <summary><c>a · 2ⁿ</c> for integral n in [−126, 127] (n + 127 written into the exponent bits).</summary>
+    static abstract TVec ScaleB(TVec a, TVec n);
 }
 
 /// <summary>One float per "vector": the plain scalar path.</summary>
@@ -76,6 +82,10 @@ internal readonly struct ScalarOps : ISimdOps<float>
     public static float BroadcastPair(ref float source) => source;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float AddAdjacent(float a) => a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Round(float a) => MathF.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ScaleB(float a, float n) => MathF.ScaleB(a, (int)n);
 }
 
 /// <summary>128-bit vectors (SSE, NEON).</summary>
@@ -103,6 +113,11 @@ internal readonly struct V128Ops : ISimdOps<Vector128<float>>
         Vector128.Create(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref source))).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> AddAdjacent(Vector128<float> a) => a + Vector128.Shuffle(a, Vector128.Create(1, 0, 3, 2));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Round(Vector128<float> a) => Vector128.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ScaleB(Vector128<float> a, Vector128<float> n) =>
+        a * Vector128.ShiftLeft(Vector128.ConvertToInt32(n) + Vector128.Create(127), 23).AsSingle();
 }
 
 /// <summary>256-bit vectors (AVX2).</summary>
@@ -130,6 +145,11 @@ internal readonly struct V256Ops : ISimdOps<Vector256<float>>
         Vector256.Create(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref source))).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> AddAdjacent(Vector256<float> a) => a + Vector256.Shuffle(a, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Round(Vector256<float> a) => Vector256.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ScaleB(Vector256<float> a, Vector256<float> n) =>
+        a * Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
 }
 
 /// <summary>512-bit vectors (AVX-512).</summary>
@@ -157,4 +177,9 @@ internal readonly struct V512Ops : ISimdOps<Vector512<float>>
         Vector512.Create(Unsafe.ReadUnaligned<double>(ref Unsafe.As<float, byte>(ref source))).AsSingle();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> AddAdjacent(Vector512<float> a) => a + Vector512.Shuffle(a, Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Round(Vector512<float> a) => Vector512.Round(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ScaleB(Vector512<float> a, Vector512<float> n) =>
+        a * Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
 }
