@@ -10,7 +10,11 @@ public enum MatMulPrecision
     /// <summary>Float32 activations and products (bit-compatible with the reference within float rounding).</summary>
     Exact,
 
-    /// <summary>Activations rounded to bfloat16, bf16×bf16 products accumulated in float32 (AMX <c>tdpbf16ps</c> or avx512_bf16 <c>vdpbf16ps</c>).</summary>
+    /// <summary>
+    /// Activations rounded to bfloat16, bf16×bf16 products accumulated in float32 (AMX <c>tdpbf16ps</c>
+    /// or avx512_bf16 <c>vdpbf16ps</c>). With AMX, attention over ≥ 128 query and key rows rounds Q, K,
+    /// the probabilities and V the same way (softmax itself stays float32).
+    /// </summary>
     FastBf16,
 }
 
