@@ -40,9 +40,7 @@ public class FastBf16AttentionTests
         cpu.FastKernel = Bf16KernelKind.Amx;
         var random = new Random(TestData.Seed);
         int qWidth = heads * headDim, kvWidth = kvHeads * headDim;
-        float[] q = TestData.Uniform(random, qRows * qWidth, -2f, 2f);
-        float[] k = TestData.Uniform(random, kvRows * kvWidth, -2f, 2f);
-        float[] v = TestData.Uniform(random, kvRows * kvWidth, -1f, 1f);
+        (float[] q, float[] k, float[] v) = TestData.AttentionInputs(random, qRows, qWidth, kvRows, kvWidth);
         float scale = 1f / MathF.Sqrt(headDim);
         var expected = new float[qRows * qWidth];
         var actual = new float[qRows * qWidth];

@@ -46,6 +46,13 @@ internal static class TestData
         return backend;
     }
 
+    /// <summary>
+    /// Attention inputs [rows, width]: q and k in [−2, 2], so scores are of order ±several and a
+    /// running max really moves between key blocks; v in [−1, 1].
+    /// </summary>
+    public static (float[] Q, float[] K, float[] V) AttentionInputs(Random random, int qRows, int qWidth, int kvRows, int kvWidth) =>
+        (Uniform(random, qRows * qWidth, -2f, 2f), Uniform(random, kvRows * kvWidth, -2f, 2f), Uniform(random, kvRows * kvWidth, -1f, 1f));
+
     public static float[] Uniform(Random random, int length, float low = -1f, float high = 1f)
     {
         var values = new float[length];
