@@ -1,11 +1,12 @@
-// Long attention under MatMulPrecision.FastBf16 on the AMX tile unit. Per KV head, its keys and
-// values are packed once into the AMX kernel's B layout (keys as 32-column panels over headDim;
-// values as 32-element panels over 512-key blocks, read straight from the [key][element] rows);
-// then each unit, (head of the group, 32 query rows), computes S = (scale·Q)·Kᵀ for its rows with
-// 32 × 32 tiles, an exact float32 softmax per row, and O = P·V, all in one thread's L2-sized
-// scratch (32 × keys floats: 612 KB at 4784 patches): no kvRows × kvRows matrix. Q, K, P and V are
-// rounded to bf16 like every FastBf16 activation. Not for short or decode-shaped calls, nor without
-// AMX (vdpbf16ps runs at half the float32 FMA rate here): those keep the tiled float32 path.
+// Long attention under MatMulPrecision.FastBf16 on the AMX tile unit. Per KV head, keys and values
+// are packed once into the tile kernel's B layout (keys as 32-key panels over headDim; values as
+// 32-element panels over 512-key blocks, read straight from the [key][element] rows). Each unit,
+// (head of the group, 64 query rows as two 32-row panels sharing every loaded K/V panel), walks the
+// keys in 512-key blocks: S = (scale·Q)·Kᵀ, an online softmax (running max and Σ; O rescaled when
+// the max moves), exp fused with rounding P into the bf16 A panel, O += P·V. Scratch is ~0.3 MB per
+// thread; no kvRows × kvRows matrix. Q, K, P and V are rounded to bf16 like every FastBf16
+// activation. Not for short or decode-shaped calls, nor without AMX (vdpbf16ps runs at half the
+// float32 FMA rate here): those keep the float32 paths. 4784-patch layer, 16 × 80: 1.02 → 0.52 s.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -184,7 +185,7 @@ public sealed unsafe partial class CpuBackend
                 uint* block = PackedValues + ((long)(kb / ValueBlock) * ValuePanels * (ValueBlock / 2) * 32);
                 for (int p = 0; p < panels; p++)
                 {
-                    ExpPackA(b.S + ((long)p * 32 * ValueBlock), ValueBlock, Math.Min(32, rows - (32 * p)), 0, kc, b.Max + (32 * p), b.Sum + (32 * p), (uint*)b.P + ((long)p * 32 * (ValueBlock / 2)));
+                    ExpPackA(b.S + ((long)p * 32 * ValueBlock), ValueBlock, Math.Min(32, rows - (32 * p)), kc, b.Max + (32 * p), b.Sum + (32 * p), (uint*)b.P + ((long)p * 32 * (ValueBlock / 2)));
                 }
                 for (int cp = 0; cp < ValuePanels; cp++)
                 {
@@ -203,12 +204,13 @@ public sealed unsafe partial class CpuBackend
         }
 
         /// <summary>
-        /// P for keys [kb, kb + kc) in the AMX A layout (as <see cref="AmxPacking.PackA"/>): per row
-        /// exp(s − max) rounded to bf16, and Σ of those rounded values added to sum[r], so the
+        /// P for the block's first kc keys in the AMX A layout (as <see cref="AmxPacking.PackA"/>): per
+        /// row exp(s − max) rounded to bf16, and Σ of those rounded values added to sum[r], so the
         /// normalisation divides by exactly what P·V multiplied. kc is a multiple of 32; rows ≥ rows are 0.
+        /// Not inlined: inside Unit the JIT ran out of inlining budget and called the vector helpers.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void ExpPackA(float* s, int ld, int rows, int kb, int kc, float* max, float* sum, uint* dst)
+        private static void ExpPackA(float* s, int ld, int rows, int kc, float* max, float* sum, uint* dst)
         {
             int steps = kc / 32;
             for (int r = 0; r < 32; r++)
@@ -221,7 +223,7 @@ public sealed unsafe partial class CpuBackend
                     }
                     continue;
                 }
-                float* src = s + ((long)r * ld) + kb;
+                float* src = s + ((long)r * ld);
                 Vector512<float> m = Vector512.Create(max[r]), total = Vector512<float>.Zero;
                 for (int t = 0; t < steps; t++)
                 {
