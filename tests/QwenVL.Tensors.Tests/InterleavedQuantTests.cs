@@ -146,13 +146,7 @@ public class InterleavedQuantTests
         using NativeTensor x8 = Interleave(w);
         float[] x = TestData.Uniform(random, n * 256);
         var y = new float[n * 304];
-        cpu.MatMul(x, n, 256, x8.View, [], y);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
-        {
-            cpu.MatMul(x, n, 256, x8.View, [], y);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, TestData.SteadyStateAllocation(() => cpu.MatMul(x, n, 256, x8.View, [], y)));
     }
 
     internal static unsafe NativeTensor Interleave(NativeTensor w)
