@@ -56,7 +56,10 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>The packed K and V of one KV head: kept per calling thread, grown on demand.</summary>
+    /// <summary>
+    /// The packed K and V of one KV head: kept per calling thread, grown on demand. Not
+    /// ThreadScratch: the caller also runs a partition, which takes that buffer for its unit scratch.
+    /// </summary>
     private static class PackedKv
     {
         [ThreadStatic]
@@ -227,21 +230,13 @@ public sealed unsafe partial class CpuBackend
                 Vector512<float> m = Vector512.Create(max[r]), total = Vector512<float>.Zero;
                 for (int t = 0; t < steps; t++)
                 {
-                    Vector512<uint> lo = RoundToBf16(FastExp.Exp<V512Ops, Vector512<float>>(Vector512.Load(src + (32 * t)) - m));
-                    Vector512<uint> hi = RoundToBf16(FastExp.Exp<V512Ops, Vector512<float>>(Vector512.Load(src + (32 * t) + 16) - m));
+                    Vector512<uint> lo = Bf16Packing.RoundToBF16(FastExp.Exp<V512Ops, Vector512<float>>(Vector512.Load(src + (32 * t)) - m));
+                    Vector512<uint> hi = Bf16Packing.RoundToBF16(FastExp.Exp<V512Ops, Vector512<float>>(Vector512.Load(src + (32 * t) + 16) - m));
                     total += (lo << 16).AsSingle() + (hi << 16).AsSingle();
                     Vector512.Narrow(lo, hi).AsUInt32().Store(dst + (((t * 32) + r) * 16));
                 }
                 sum[r] += Vector512.Sum(total);
             }
-        }
-
-        /// <summary>Round to nearest even bf16 (low half of each lane), for the finite, non-negative probabilities only.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<uint> RoundToBf16(Vector512<float> value)
-        {
-            Vector512<uint> bits = value.AsUInt32();
-            return (bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) >> 16;
         }
 
         /// <summary>Largest of x[0..count) (count ≥ 1), with plain vmaxps.</summary>

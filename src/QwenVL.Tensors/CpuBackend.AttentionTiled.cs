@@ -7,7 +7,6 @@
 // vision tower's 4784-patch layers; this one is bound by FMA throughput instead.
 // Not for the scalar level or odd head sizes: those keep the plain path.
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace QwenVL.Tensors;
 
@@ -162,7 +161,7 @@ public sealed unsafe partial class CpuBackend
             for (int j0 = 0; j0 < keyEnd; j0 += TiledKeyBlock)
             {
                 int nk = Math.Min(TiledKeyBlock, keyEnd - j0);
-                if (kvStride != HeadDim && Sse.IsSupported)
+                if (kvStride != HeadDim)
                 {
                     // Rows read in place (decode): fetch the next block ahead (see PairBlock).
                     PrefetchRows(k, v, kvStride, j0 + TiledKeyBlock, Math.Min(keyEnd, j0 + (2 * TiledKeyBlock)));
