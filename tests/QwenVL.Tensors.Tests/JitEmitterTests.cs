@@ -53,6 +53,8 @@ public class JitEmitterTests
         ("tileloadd tmm7,[rsi+r10*1+0x40]", "c4 a2 7b 4b 7c 16 40", e => e.Tileloadd(7, Gpr.Rsi, Gpr.R10, 64)),
         ("tileloadd tmm2,[r11+r8*1]", "c4 82 7b 4b 14 03", e => e.Tileloadd(2, Gpr.R11, Gpr.R8, 0)),
         ("tileloadd tmm1,[r9+rax*1+0x40]", "c4 c2 7b 4b 4c 01 40", e => e.Tileloadd(1, Gpr.R9, Gpr.Rax, 64)),
+        ("tileloaddt1 tmm7,[rsi+r10*1+0x40]", "c4 a2 79 4b 7c 16 40", e => e.Tileloaddt1(7, Gpr.Rsi, Gpr.R10, 64)),
+        ("tileloaddt1 tmm6,[rsi+r10*1]", "c4 a2 79 4b 34 16", e => e.Tileloaddt1(6, Gpr.Rsi, Gpr.R10, 0)),
         ("tilestored [rcx+r8*1],tmm0", "c4 a2 7a 4b 04 01", e => e.Tilestored(Gpr.Rcx, Gpr.R8, 0, 0)),
         ("tilestored [r11+r8*1+0x40],tmm3", "c4 82 7a 4b 5c 03 40", e => e.Tilestored(Gpr.R11, Gpr.R8, 64, 3)),
         ("tdpbf16ps tmm0,tmm4,tmm6", "c4 e2 4a 5c c4", e => e.Tdpbf16ps(0, 4, 6)),

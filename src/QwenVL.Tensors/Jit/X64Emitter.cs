@@ -103,6 +103,12 @@ internal sealed class X64Emitter
     /// <summary><c>tileloadd tmm{t}, [base + index·1 + disp]</c> (VEX.128.F2.0F38.W0 4B): row stride = index.</summary>
     public void Tileloadd(int t, Gpr baseReg, Gpr index, int disp) => TileMemory(pp: 3, t, baseReg, index, disp);
 
+    /// <summary>
+    /// <c>tileloaddt1 tmm{t}, [base + index·1 + disp]</c> (VEX.128.66.0F38.W0 4B): tileloadd with a
+    /// hint that the rows will not be reused soon, so they need not displace L1 lines.
+    /// </summary>
+    public void Tileloaddt1(int t, Gpr baseReg, Gpr index, int disp) => TileMemory(pp: 1, t, baseReg, index, disp);
+
     /// <summary><c>tilestored [base + index·1 + disp], tmm{t}</c> (VEX.128.F3.0F38.W0 4B).</summary>
     public void Tilestored(Gpr baseReg, Gpr index, int disp, int t) => TileMemory(pp: 2, t, baseReg, index, disp);
 
