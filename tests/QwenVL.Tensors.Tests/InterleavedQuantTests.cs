@@ -149,6 +149,46 @@ public class InterleavedQuantTests
         Assert.Equal(0, TestData.SteadyStateAllocation(() => cpu.MatMul(x, n, 256, x8.View, [], y)));
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMul_InterleavedDecode_EveryKindOfScale_MatchesGgmlLayout(SimdLevel level, DType dtype)
+    {
+        // The one-row kernels convert the 8 f16 block scales with a 3-operation bit trick; the random
+        // weights above only produce ordinary positive (Q8_0) or signed (Q4_0) normal scales. Here
+        // every row's blocks cycle through subnormal, smallest/largest normal and negative halves.
+        ushort[] halves = [0x0001, 0x03FF, 0x0400, 0x3C00, 0x7BFF, 0x8001, 0x83FF, 0x8400, 0xBC00, 0xFBFF, 0x1234, 0x9234];
+        using CpuBackend cpu = TestData.Cpu(level);
+        var random = new Random(TestData.Seed);
+        const int m = 64, k = 96;
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        Span<byte> bytes = w.Bytes;
+        int blockBytes = DTypeInfo.BlockBytes(dtype);
+        for (int block = 0; block < bytes.Length / blockBytes; block++)
+        {
+            BitConverter.TryWriteBytes(bytes[(block * blockBytes)..], halves[block % halves.Length]);
+        }
+        using NativeTensor x8 = Interleave(w);
+        float[] x = TestData.Uniform(random, k, -2f, 2f);
+        var expected = new float[m];
+        var actual = new float[m];
+        cpu.MatMul(x, 1, k, w.View, [], expected);
+        cpu.MatMul(x, 1, k, x8.View, [], actual);
+        var row = new float[k];
+        for (int j = 0; j < m; j++)
+        {
+            w.View.ReadRow(j, row);
+            double magnitude = 0;
+            for (int t = 0; t < k; t++)
+            {
+                magnitude += Math.Abs(row[t] * x[t]);
+            }
+            Assert.True(double.IsFinite(magnitude), $"row {j} has a non-finite weight");
+            double tolerance = (1e-5 * magnitude) + 1e-30;
+            Assert.True(Math.Abs((double)actual[j] - expected[j]) <= tolerance,
+                $"{cpu.Name} {dtype} y[{j}] = {actual[j]:R}, ggml layout {expected[j]:R}, tolerance {tolerance:E3}");
+        }
+    }
+
     internal static unsafe NativeTensor Interleave(NativeTensor w)
     {
         Assert.True(RowInterleave.TryInterleavedType(w.View.DType, out DType type));

@@ -111,30 +111,135 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     // prefetcher alone left one thread's 4 streams short of the read rate (RowInterleave.cs notes).
     private const int PrefetchQ8 = 4 * Q8, PrefetchQ4 = 4 * Q4;
 
-    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results) =>
-        Streams4<Q8Blocks>(g0, g1, g2, g3, blocks, q, d, o, results);
+    // The one-row loops below keep every loop-invariant vector in a register: the 8 broadcast
+    // 4-byte groups of x are shared by the 4 streams, and the masks and the f16 conversion constants
+    // are created once. Written per stream through one generic helper, the JIT re-broadcast x and
+    // re-read the constants from memory for every stream (about 62 instructions per stream and
+    // block for Q4_0; about 36 here).
 
-    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results) =>
-        Streams4<Q4Blocks>(g0, g1, g2, g3, blocks, q, d, o, results);
-
-    /// <summary>The one-activation-row loop shared by both formats: 4 groups in step, one block each per iteration.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Streams4<TFormat>(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
-        where TFormat : struct, IGroupBlocks
+    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
         Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
-        int step = TFormat.Bytes;
-        for (int b = 0; b < blocks; b++, g0 += step, g1 += step, g2 += step, g3 += step, q += 32)
+        var f16 = new HalfConstants();
+        Vector256<byte> bias = Vector256.Create((byte)0x80);
+        for (int b = 0; b < blocks; b++, g0 += Q8, g1 += Q8, g2 += Q8, g3 += Q8, q += 32)
         {
-            Vector256<int> seed = TFormat.Seed(o + b);
+            var x = new XQuads(q);
+            Vector256<int> seed = SeedQ8(o + b);
             Vector256<float> dx = Vector256.Create(d[b]);
-            a0 = TFormat.Group(g0, q, seed, dx, a0);
-            a1 = TFormat.Group(g1, q, seed, dx, a1);
-            a2 = TFormat.Group(g2, q, seed, dx, a2);
-            a3 = TFormat.Group(g3, q, seed, dx, a3);
+            a0 = RowQ8(g0, x, seed, dx, bias, f16, a0);
+            a1 = RowQ8(g1, x, seed, dx, bias, f16, a1);
+            a2 = RowQ8(g2, x, seed, dx, bias, f16, a2);
+            a3 = RowQ8(g3, x, seed, dx, bias, f16, a3);
         }
         Store4(results, a0, a1, a2, a3);
+    }
+
+    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        var f16 = new HalfConstants();
+        Vector256<byte> m = Vector256.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++, g0 += Q4, g1 += Q4, g2 += Q4, g3 += Q4, q += 32)
+        {
+            var x = new XQuads(q);
+            Vector256<int> seed = Seed(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = RowQ4(g0, x, seed, dx, m, f16, a0);
+            a1 = RowQ4(g1, x, seed, dx, m, f16, a1);
+            a2 = RowQ4(g2, x, seed, dx, m, f16, a2);
+            a3 = RowQ4(g3, x, seed, dx, m, f16, a3);
+        }
+        Store4(results, a0, a1, a2, a3);
+    }
+
+    /// <summary>One Q4_0x8 block of one group against the block's x: acc + d_w·d_x·Σ per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RowQ4(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> m,
+        HalfConstants f16, Vector256<float> acc)
+    {
+        Sse.Prefetch0(g + PrefetchQ4);
+        Sse.Prefetch0(g + PrefetchQ4 + 64);
+        Sse.Prefetch0(g + PrefetchQ4 + 128);
+        Vector256<byte> c0 = Vector256.Load(g + 16), c1 = Vector256.Load(g + 48);
+        Vector256<byte> c2 = Vector256.Load(g + 80), c3 = Vector256.Load(g + 112);
+        Vector256<int> s0 = TDot.Dot(seed, c0 & m, x.X0);
+        Vector256<int> s1 = TDot.Dot(Vector256<int>.Zero, High(c0, m), x.X4);
+        s0 = TDot.Dot(s0, c1 & m, x.X1);
+        s1 = TDot.Dot(s1, High(c1, m), x.X5);
+        s0 = TDot.Dot(s0, c2 & m, x.X2);
+        s1 = TDot.Dot(s1, High(c2, m), x.X6);
+        s0 = TDot.Dot(s0, c3 & m, x.X3);
+        s1 = TDot.Dot(s1, High(c3, m), x.X7);
+        return Accumulate(s0 + s1, f16.Scales(g) * dx, acc);
+    }
+
+    /// <summary>One Q8_0x8 block of one group against the block's x: acc + d_w·d_x·Σ per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RowQ8(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> bias,
+        HalfConstants f16, Vector256<float> acc)
+    {
+        Sse.Prefetch0(g + PrefetchQ8);
+        Sse.Prefetch0(g + PrefetchQ8 + 64);
+        Sse.Prefetch0(g + PrefetchQ8 + 128);
+        Sse.Prefetch0(g + PrefetchQ8 + 192);
+        Sse.Prefetch0(g + PrefetchQ8 + 256);
+        Vector256<sbyte> w0 = Vector256.Load((sbyte*)(g + 16)), w4 = Vector256.Load((sbyte*)(g + 144));
+        Vector256<int> s0 = TDot.AddQ8(seed, TDot.PrepareQ8(w0, bias), w0, x.X0);
+        Vector256<int> s1 = TDot.AddQ8(Vector256<int>.Zero, TDot.PrepareQ8(w4, bias), w4, x.X4);
+        Vector256<sbyte> w1 = Vector256.Load((sbyte*)(g + 48)), w5 = Vector256.Load((sbyte*)(g + 176));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w1, bias), w1, x.X1);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w5, bias), w5, x.X5);
+        Vector256<sbyte> w2 = Vector256.Load((sbyte*)(g + 80)), w6 = Vector256.Load((sbyte*)(g + 208));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w2, bias), w2, x.X2);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w6, bias), w6, x.X6);
+        Vector256<sbyte> w3 = Vector256.Load((sbyte*)(g + 112)), w7 = Vector256.Load((sbyte*)(g + 240));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w3, bias), w3, x.X3);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w7, bias), w7, x.X7);
+        return Accumulate(s0 + s1, f16.Scales(g) * dx, acc);
+    }
+
+    /// <summary>A block's 32 int8 activations as 8 vectors, each one 4-byte group repeated in every lane.</summary>
+    private readonly struct XQuads
+    {
+        public readonly Vector256<sbyte> X0, X1, X2, X3, X4, X5, X6, X7;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public XQuads(sbyte* x)
+        {
+            X0 = Broadcast(x);
+            X1 = Broadcast(x + 4);
+            X2 = Broadcast(x + 8);
+            X3 = Broadcast(x + 12);
+            X4 = Broadcast(x + 16);
+            X5 = Broadcast(x + 20);
+            X6 = Broadcast(x + 24);
+            X7 = Broadcast(x + 28);
+        }
+    }
+
+    /// <summary>
+    /// The 8 rows' f16 scales to float32 in 3 operations: sign-extend each half to 32 bits, shift left
+    /// 13 (exponent and mantissa land in float position, the sign in bits 31..28), clear bits 30..28,
+    /// then rebias the 5-bit exponent by 2^112. Exact for normal and subnormal halves, like
+    /// X86QuantDot.WeightScales; Q4_0/Q8_0 scales are never inf or NaN.
+    /// </summary>
+    private readonly struct HalfConstants
+    {
+        private readonly Vector256<int> _keep;
+        private readonly Vector256<float> _rebias;
+
+        public HalfConstants()
+        {
+            _keep = Vector256.Create(unchecked((int)0x8FFF_FFFF));
+            _rebias = Vector256.Create(5.192297e33f); // 2^112
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Scales(byte* g) =>
+            (Vector256.ShiftLeft(Avx2.ConvertToVector256Int32((short*)g), 13) & _keep).AsSingle() * _rebias;
     }
 
     public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
@@ -146,10 +251,10 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
         for (int b = 0; b < blocks; b++, g += Q8, q += 32, d++, o++)
         {
             Vector256<float> dw = Scales(g);
-            a0 = GroupQ8(g, q, SeedQ8(o), dw * Vector256.Create(d[0]), a0, scaled: true);
-            a1 = GroupQ8(g, q + q1, SeedQ8(o + o1), dw * Vector256.Create(d[o1]), a1, scaled: true);
-            a2 = GroupQ8(g, q + q2, SeedQ8(o + o2), dw * Vector256.Create(d[o2]), a2, scaled: true);
-            a3 = GroupQ8(g, q + q3, SeedQ8(o + o3), dw * Vector256.Create(d[o3]), a3, scaled: true);
+            a0 = GroupQ8(g, q, SeedQ8(o), dw * Vector256.Create(d[0]), a0);
+            a1 = GroupQ8(g, q + q1, SeedQ8(o + o1), dw * Vector256.Create(d[o1]), a1);
+            a2 = GroupQ8(g, q + q2, SeedQ8(o + o2), dw * Vector256.Create(d[o2]), a2);
+            a3 = GroupQ8(g, q + q3, SeedQ8(o + o3), dw * Vector256.Create(d[o3]), a3);
         }
         Store4(results, a0, a1, a2, a3);
     }
@@ -177,20 +282,6 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
         Store4(results, a0, a1, a2, a3);
     }
 
-    /// <summary>One Q4_0x8 block of one group for one activation row: acc + d_w·d_x·Σ per lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> GroupQ4(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc)
-    {
-        Sse.Prefetch0(g + PrefetchQ4);
-        Sse.Prefetch0(g + PrefetchQ4 + 64);
-        Sse.Prefetch0(g + PrefetchQ4 + 128);
-        Vector256<byte> m = Vector256.Create((byte)0x0F);
-        Vector256<byte> c0 = Vector256.Load(g + 16), c1 = Vector256.Load(g + 48);
-        Vector256<byte> c2 = Vector256.Load(g + 80), c3 = Vector256.Load(g + 112);
-        Vector256<int> sums = SumQ4(c0 & m, c1 & m, c2 & m, c3 & m, High(c0, m), High(c1, m), High(c2, m), High(c3, m), x, seed);
-        return Accumulate(sums, Scales(g) * dx, acc);
-    }
-
     /// <summary>Σ over a Q4_0 block for 8 rows: chunk c's low nibbles meet x[4c..4c+3], its high nibbles x[16+4c..].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> SumQ4(Vector256<byte> l0, Vector256<byte> l1, Vector256<byte> l2, Vector256<byte> l3,
@@ -207,30 +298,20 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
         return s0 + s1;
     }
 
-    /// <summary>
-    /// One Q8_0x8 block of one group for one activation row. <paramref name="scaled"/> says dx already
-    /// holds d_w·d_x (the x4 kernel computes the weight scales once); otherwise they are read here.
-    /// </summary>
+    /// <summary>One Q8_0x8 block of one group for one activation row; <paramref name="scale"/> holds d_w·d_x (the x4 kernel computes the weight scales once).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> GroupQ8(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc, bool scaled = false)
+    private static Vector256<float> GroupQ8(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> scale, Vector256<float> acc)
     {
-        if (!scaled)
-        {
-            Sse.Prefetch0(g + PrefetchQ8);
-            Sse.Prefetch0(g + PrefetchQ8 + 64);
-            Sse.Prefetch0(g + PrefetchQ8 + 128);
-            Sse.Prefetch0(g + PrefetchQ8 + 192);
-            Sse.Prefetch0(g + PrefetchQ8 + 256);
-        }
+        Vector256<byte> bias = Vector256.Create((byte)0x80);
         Vector256<int> s0 = seed, s1 = Vector256<int>.Zero;
         for (int c = 0; c < 4; c++)
         {
             Vector256<sbyte> w0 = Vector256.Load((sbyte*)(g + 16 + (32 * c)));
             Vector256<sbyte> w1 = Vector256.Load((sbyte*)(g + 144 + (32 * c)));
-            s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w0), w0, Broadcast(x + (4 * c)));
-            s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w1), w1, Broadcast(x + 16 + (4 * c)));
+            s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w0, bias), w0, Broadcast(x + (4 * c)));
+            s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w1, bias), w1, Broadcast(x + 16 + (4 * c)));
         }
-        return Accumulate(s0 + s1, scaled ? dx : Scales(g) * dx, acc);
+        return Accumulate(s0 + s1, scale, acc);
     }
 
     /// <summary>The 4 accumulators' 8 lanes each to results[0..32).</summary>
@@ -259,53 +340,14 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> SeedQ8(int* offset) => TDot.Q8UsesOffset ? Vector256.Create(*offset) : Vector256<int>.Zero;
 
-    /// <summary>The 8 rows' f16 scales (zero-extended, then converted like X86QuantDot.WeightScales: exact, subnormals included).</summary>
+    /// <summary>The 8 rows' f16 scales as float32 (<see cref="HalfConstants"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales(byte* g)
-    {
-        Vector256<int> h = Avx2.ConvertToVector256Int32((ushort*)g);
-        Vector256<int> bits = Vector256.ShiftLeft(h & Vector256.Create(0x7FFF), 13) | Vector256.ShiftLeft(h & Vector256.Create(0x8000), 16);
-        return bits.AsSingle() * Vector256.Create(5.192297e33f); // 2^112
-    }
+    private static Vector256<float> Scales(byte* g) => new HalfConstants().Scales(g);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(Vector256<int> sums, Vector256<float> scale, Vector256<float> acc)
     {
         Vector256<float> f = Avx.ConvertToVector256Single(sums);
         return Fma.IsSupported ? Fma.MultiplyAdd(f, scale, acc) : Avx.Add(Avx.Multiply(f, scale), acc);
-    }
-
-    /// <summary>What differs between Q8_0x8 and Q4_0x8 in the one-row loop.</summary>
-    private interface IGroupBlocks
-    {
-        static abstract int Bytes { get; }
-
-        static abstract Vector256<int> Seed(int* offset);
-
-        static abstract Vector256<float> Group(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc);
-    }
-
-    private readonly struct Q8Blocks : IGroupBlocks
-    {
-        public static int Bytes => Q8;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Seed(int* offset) => SeedQ8(offset);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Group(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc) =>
-            GroupQ8(g, x, seed, dx, acc);
-    }
-
-    private readonly struct Q4Blocks : IGroupBlocks
-    {
-        public static int Bytes => Q4;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Seed(int* offset) => X86InterleavedDot<TDot>.Seed(offset);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Group(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> dx, Vector256<float> acc) =>
-            GroupQ4(g, x, seed, dx, acc);
     }
 }

@@ -27,6 +27,9 @@ internal unsafe interface IByteDot
     /// <summary>The per-weight-block half of a Q8_0 product, shared by every activation row.</summary>
     static abstract Vector256<byte> PrepareQ8(Vector256<sbyte> w);
 
+    /// <summary><see cref="PrepareQ8(Vector256{sbyte})"/> with the 0x80 byte vector passed in, so a loop keeps it in a register.</summary>
+    static abstract Vector256<byte> PrepareQ8(Vector256<sbyte> w, Vector256<byte> bias);
+
     /// <summary>Σ w·x of a Q8_0 block as int32 lanes, from <see cref="PrepareQ8"/>'s result, w, x and x's −128·Σx offset.</summary>
     static abstract Vector256<int> DotQ8(Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x, int* offset);
 
@@ -48,6 +51,9 @@ internal readonly unsafe struct Avx2ByteDot : IByteDot
     public static Vector256<byte> PrepareQ8(Vector256<sbyte> w) => Avx2.Abs(w);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> PrepareQ8(Vector256<sbyte> w, Vector256<byte> bias) => Avx2.Abs(w);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> DotQ8(Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x, int* offset) =>
         Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(prepared, Avx2.Sign(x, w)), Vector256.Create((short)1));
 
@@ -67,6 +73,9 @@ internal readonly unsafe struct VnniByteDot : IByteDot
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> PrepareQ8(Vector256<sbyte> w) => (w.AsByte() ^ Vector256.Create((byte)0x80));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> PrepareQ8(Vector256<sbyte> w, Vector256<byte> bias) => w.AsByte() ^ bias;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> DotQ8(Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x, int* offset) =>
