@@ -107,15 +107,19 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
 {
     private const int Q8 = 8 * BlockFormats.Q8_0Bytes, Q4 = 8 * BlockFormats.Q4_0Bytes;
 
-    // Software prefetch distance: 4 blocks of 8 rows ahead per stream (1088 / 576 bytes); the hardware
-    // prefetcher alone left one thread's 4 streams short of the read rate (RowInterleave.cs notes).
-    private const int PrefetchQ8 = 4 * Q8, PrefetchQ4 = 4 * Q4;
+    // Software prefetch distance per stream: about 1.1 KB ahead, 4 Q8_0 blocks (1088 bytes) or 8 Q4_0
+    // blocks (1152 bytes) of 8 rows; the hardware prefetcher alone left one thread's 4 streams short of
+    // the read rate (RowInterleave.cs notes). Q4_0 at 4 blocks (576 bytes) was 5–8% slower over a 3B
+    // model's 252 decode matvecs (paired runs); 12, 16 or 24 blocks, or prefetcht1, gained nothing more.
+    private const int PrefetchQ8 = 4 * Q8, PrefetchQ4 = 8 * Q4;
 
     // The one-row loops below keep every loop-invariant vector in a register: the 8 broadcast
     // 4-byte groups of x are shared by the 4 streams, and the masks and the f16 conversion constants
     // are created once. Written per stream through one generic helper, the JIT re-broadcast x and
     // re-read the constants from memory for every stream (about 62 instructions per stream and
-    // block for Q4_0; about 36 here).
+    // block for Q4_0; about 40 here). Decode from memory did not get faster (paired runs over a 3B
+    // model's matvecs: 0.99–1.01; a variant with loads only ran no faster either: the reads bound
+    // it); what the change buys is issue slots for whatever shares the core.
 
     public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
     {
