@@ -1,6 +1,7 @@
 // CpuBackend's decode-shaped matmul over BF16 weights (1 to GemmMinRows-1 x-rows): each thread takes
 // a contiguous slice of weight rows and walks it in 4 quarters in step, so 4 memory streams are in
-// flight per thread (one stream reads ~11 GB/s here, four ~18 GB/s); x is split into even/odd lanes
+// flight per thread (one stream reads ~11 GB/s here, four ~18 GB/s); one x-row on AVX-512 walks 8
+// eighths first (8 streams, 6–8% faster again over a 3B model's matvecs); x is split into even/odd lanes
 // once per call. x-rows go 4, 2 or 1 at a time against each group of 4 weight rows, which stays in
 // L1/L2 between x-groups, so a weight byte comes from memory once per call whatever n is.
 // The scalar level keeps the row-widening path (the plain reference).
@@ -58,6 +59,23 @@ public sealed unsafe partial class CpuBackend
             where TVec : struct
         {
             float* r = stackalloc float[16];
+            if (N == 1 && Level == SimdLevel.Vector512)
+            {
+                // One x-row on AVX-512 (32 vector registers for the 16 accumulators): 8 streams in
+                // step, 8 eighths of the slice; the rest below. Two threads' 8 streams read 8–9% faster
+                // than 4 in the interleaved decode (paired runs), and a read probe of this pattern more.
+                int eighth = (c1 - c0) / 8;
+                for (int t = 0; t < eighth; t++)
+                {
+                    Bf16MatVec<TLanes, TVec>.Rows8X1(W + ((long)(c0 + t) * K), (long)eighth * K, Split, K, r);
+                    for (int q = 0; q < 8; q++)
+                    {
+                        int col = c0 + t + (q * eighth);
+                        Y[col] = r[q] + (Bias == null ? 0f : Bias[col]);
+                    }
+                }
+                c0 += 8 * eighth;
+            }
             int quarter = (c1 - c0) / 4;
             for (int t = 0; t < quarter; t++)
             {

@@ -1,7 +1,11 @@
 // Pins the in-register BF16 decode kernels (CpuBackend.Bf16Decode.cs: 4 weight rows x 1, 2 or 4
-// x-rows, split even/odd lanes) to the scalar reference at every SIMD level this machine runs, over
-// every x-row count below the GEMM threshold, k around each vector step (tails), weight-row counts
-// that leave 0-3 rows after the 4 quarters, and shapes big enough to split across threads.
+// x-rows, 8 weight rows x 1 on AVX-512, split even/odd lanes) to the scalar reference at every SIMD
+// level this machine runs, over every x-row count below the GEMM threshold, k around each vector
+// step (tails), weight-row counts that leave rows after the 8 eighths and the 4 quarters, and shapes
+// big enough to split across threads; and the 8-row kernel to the 4-row one bit for bit.
+using System.Runtime.Intrinsics;
+using QwenVL.Tensors.Decode;
+
 namespace QwenVL.Tensors.Tests;
 
 public class Bf16DecodeParityTests
@@ -37,6 +41,38 @@ public class Bf16DecodeParityTests
         for (int n = 1; n < 6; n++)
         {
             Check(cpu, random, n, 2048 + 32 + 3, 601, withBias: true); // 3 partitions, 1 row left per quarter walk
+        }
+    }
+
+    [Fact]
+    public unsafe void Rows8X1_EachRowBitIdenticalToRows4X1()
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            return; // the 8-row kernel only runs at the Vector512 level
+        }
+        var random = new Random(TestData.Seed);
+        foreach (int k in new[] { 32, 33, 95, 2048 + 7 })
+        {
+            ushort[] w = new ushort[16 * k];
+            float[] values = TestData.Uniform(random, w.Length);
+            for (int i = 0; i < w.Length; i++)
+            {
+                w[i] = Numerics.FloatToBF16(values[i]);
+            }
+            float[] x = TestData.Uniform(random, k), split = new float[k];
+            float[] eight = new float[8], four = new float[8];
+            fixed (ushort* pw = w)
+            fixed (float* px = x, ps = split, p8 = eight, p4 = four)
+            {
+                Bf16MatVec<Bf16Lanes512, Vector512<float>>.Split(px, k, ps);
+                // Rows 1, 3, 5, …, 15: stride 2 rows, as Decode's eighths are spaced.
+                Bf16MatVec<Bf16Lanes512, Vector512<float>>.Rows8X1(pw + k, 2L * k, ps, k, p8);
+                Bf16MatVec<Bf16Lanes512, Vector512<float>>.Rows4X1(pw + k, pw + (3 * k), pw + (5 * k), pw + (7 * k), ps, k, p4);
+                Bf16MatVec<Bf16Lanes512, Vector512<float>>.Rows4X1(pw + (9 * k), pw + (11 * k), pw + (13 * k), pw + (15 * k), ps, k, p4 + 4);
+            }
+            Assert.Equal(four, eight);
+            Assert.All(eight, v => Assert.NotEqual(0f, v));
         }
     }
 

@@ -76,8 +76,9 @@ public class InterleavedQuantTests
         {
             foreach (int k in new[] { 32, 96, 320 })
             {
-                // 1 group (the decode tail alone), 3, 5 (a quarter step and a tail) and 75 groups.
-                foreach (int m in new[] { 8, 24, 40, 600 })
+                // 1 group (the decode tail alone), 3, 5 (a quarter step and a tail), 12 (an eighth
+                // step then a quarter step), 17 (two eighth steps and a tail) and 75 groups.
+                foreach (int m in new[] { 8, 24, 40, 96, 136, 600 })
                 {
                     if (n > 5 && m == 600)
                     {

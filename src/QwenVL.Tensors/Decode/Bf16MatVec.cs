@@ -149,6 +149,60 @@ internal static unsafe class Bf16MatVec<TLanes, TVec>
         r[3] = TLanes.Sum(TLanes.Add(e3, o3)) + Tail(w3, xs, full, k);
     }
 
+    /// <summary>
+    /// Dots of 8 weight rows (w + i·stride) with one split x-row into r[0..8): 8 memory streams per
+    /// thread. Each row's arithmetic is <see cref="Rows4X1"/>'s (even and odd accumulators, summed at
+    /// the end), so a row's result does not depend on which of the two kernels computed it.
+    /// </summary>
+    public static void Rows8X1(ushort* w, long stride, float* xs, int k, float* r)
+    {
+        ushort* w0 = w, w1 = w + stride, w2 = w + (2 * stride), w3 = w + (3 * stride);
+        ushort* w4 = w + (4 * stride), w5 = w + (5 * stride), w6 = w + (6 * stride), w7 = w + (7 * stride);
+        TVec e0 = TLanes.Zero, e1 = TLanes.Zero, e2 = TLanes.Zero, e3 = TLanes.Zero;
+        TVec e4 = TLanes.Zero, e5 = TLanes.Zero, e6 = TLanes.Zero, e7 = TLanes.Zero;
+        TVec o0 = TLanes.Zero, o1 = TLanes.Zero, o2 = TLanes.Zero, o3 = TLanes.Zero;
+        TVec o4 = TLanes.Zero, o5 = TLanes.Zero, o6 = TLanes.Zero, o7 = TLanes.Zero;
+        int lanes = TLanes.Count, step = Step, full = k / step * step;
+        for (int c = 0; c < full; c += step)
+        {
+            Prefetch(w0 + c, w1 + c, w2 + c, w3 + c);
+            Prefetch(w4 + c, w5 + c, w6 + c, w7 + c);
+            TVec xe = TLanes.Load(xs + c), xo = TLanes.Load(xs + c + lanes);
+            TLanes.Widen(w0 + c, out TVec a, out TVec b);
+            e0 = TLanes.Fma(a, xe, e0);
+            o0 = TLanes.Fma(b, xo, o0);
+            TLanes.Widen(w1 + c, out a, out b);
+            e1 = TLanes.Fma(a, xe, e1);
+            o1 = TLanes.Fma(b, xo, o1);
+            TLanes.Widen(w2 + c, out a, out b);
+            e2 = TLanes.Fma(a, xe, e2);
+            o2 = TLanes.Fma(b, xo, o2);
+            TLanes.Widen(w3 + c, out a, out b);
+            e3 = TLanes.Fma(a, xe, e3);
+            o3 = TLanes.Fma(b, xo, o3);
+            TLanes.Widen(w4 + c, out a, out b);
+            e4 = TLanes.Fma(a, xe, e4);
+            o4 = TLanes.Fma(b, xo, o4);
+            TLanes.Widen(w5 + c, out a, out b);
+            e5 = TLanes.Fma(a, xe, e5);
+            o5 = TLanes.Fma(b, xo, o5);
+            TLanes.Widen(w6 + c, out a, out b);
+            e6 = TLanes.Fma(a, xe, e6);
+            o6 = TLanes.Fma(b, xo, o6);
+            TLanes.Widen(w7 + c, out a, out b);
+            e7 = TLanes.Fma(a, xe, e7);
+            o7 = TLanes.Fma(b, xo, o7);
+        }
+        r[0] = TLanes.Sum(TLanes.Add(e0, o0)) + Tail(w0, xs, full, k);
+        r[1] = TLanes.Sum(TLanes.Add(e1, o1)) + Tail(w1, xs, full, k);
+        r[2] = TLanes.Sum(TLanes.Add(e2, o2)) + Tail(w2, xs, full, k);
+        r[3] = TLanes.Sum(TLanes.Add(e3, o3)) + Tail(w3, xs, full, k);
+        r[4] = TLanes.Sum(TLanes.Add(e4, o4)) + Tail(w4, xs, full, k);
+        r[5] = TLanes.Sum(TLanes.Add(e5, o5)) + Tail(w5, xs, full, k);
+        r[6] = TLanes.Sum(TLanes.Add(e6, o6)) + Tail(w6, xs, full, k);
+        r[7] = TLanes.Sum(TLanes.Add(e7, o7)) + Tail(w7, xs, full, k);
+    }
+
     /// <summary>Dots of 4 weight rows with 2 split x-rows (k floats apart) into r[4·x + row].</summary>
     public static void Rows4X2(ushort* w0, ushort* w1, ushort* w2, ushort* w3, float* xs, int k, float* r)
     {

@@ -21,6 +21,15 @@ internal unsafe interface IInterleavedDot
     /// <summary>Like <see cref="Q8_0w4"/> for Q4_0x8.</summary>
     static abstract void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results);
 
+    /// <summary>
+    /// One activation row against 8 groups at g, g + step, …, g + 7·step (8 memory streams per thread)
+    /// into results[8i + r]. Two threads' 8 streams read ~15–28% faster than 4 (Decode's notes).
+    /// </summary>
+    static abstract void Q8_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results);
+
+    /// <summary>Like <see cref="Q8_0w8"/> for Q4_0x8.</summary>
+    static abstract void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results);
+
     /// <summary>Four activation rows (q + r·qStride; d, o + r·dStride) against one group into results[8r + lane].</summary>
     static abstract void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results);
 
@@ -47,6 +56,22 @@ internal readonly unsafe struct ScalarInterleavedDot : IInterleavedDot
         Group(g1, blocks, q, d, false, results + 8);
         Group(g2, blocks, q, d, false, results + 16);
         Group(g3, blocks, q, d, false, results + 24);
+    }
+
+    public static void Q8_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            Group(g + (i * step), blocks, q, d, true, results + (8 * i));
+        }
+    }
+
+    public static void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            Group(g + (i * step), blocks, q, d, false, results + (8 * i));
+        }
     }
 
     public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
@@ -157,6 +182,56 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
             a3 = RowQ4(g3, x, seed, dx, m, f16, a3);
         }
         Store4(results, a0, a1, a2, a3);
+    }
+
+    public static void Q8_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        Vector256<float> a4 = Vector256<float>.Zero, a5 = Vector256<float>.Zero, a6 = Vector256<float>.Zero, a7 = Vector256<float>.Zero;
+        var f16 = new HalfConstants();
+        Vector256<byte> bias = Vector256.Create((byte)0x80);
+        nint s2 = 2 * step, s3 = 3 * step, s4 = 4 * step, s5 = 5 * step, s6 = 6 * step, s7 = 7 * step;
+        for (int b = 0; b < blocks; b++, g += Q8, q += 32)
+        {
+            var x = new XQuads(q);
+            Vector256<int> seed = SeedQ8(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = RowQ8(g, x, seed, dx, bias, f16, a0);
+            a1 = RowQ8(g + step, x, seed, dx, bias, f16, a1);
+            a2 = RowQ8(g + s2, x, seed, dx, bias, f16, a2);
+            a3 = RowQ8(g + s3, x, seed, dx, bias, f16, a3);
+            a4 = RowQ8(g + s4, x, seed, dx, bias, f16, a4);
+            a5 = RowQ8(g + s5, x, seed, dx, bias, f16, a5);
+            a6 = RowQ8(g + s6, x, seed, dx, bias, f16, a6);
+            a7 = RowQ8(g + s7, x, seed, dx, bias, f16, a7);
+        }
+        Store4(results, a0, a1, a2, a3);
+        Store4(results + 32, a4, a5, a6, a7);
+    }
+
+    public static void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        Vector256<float> a4 = Vector256<float>.Zero, a5 = Vector256<float>.Zero, a6 = Vector256<float>.Zero, a7 = Vector256<float>.Zero;
+        var f16 = new HalfConstants();
+        Vector256<byte> m = Vector256.Create((byte)0x0F);
+        nint s2 = 2 * step, s3 = 3 * step, s4 = 4 * step, s5 = 5 * step, s6 = 6 * step, s7 = 7 * step;
+        for (int b = 0; b < blocks; b++, g += Q4, q += 32)
+        {
+            var x = new XQuads(q);
+            Vector256<int> seed = Seed(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = RowQ4(g, x, seed, dx, m, f16, a0);
+            a1 = RowQ4(g + step, x, seed, dx, m, f16, a1);
+            a2 = RowQ4(g + s2, x, seed, dx, m, f16, a2);
+            a3 = RowQ4(g + s3, x, seed, dx, m, f16, a3);
+            a4 = RowQ4(g + s4, x, seed, dx, m, f16, a4);
+            a5 = RowQ4(g + s5, x, seed, dx, m, f16, a5);
+            a6 = RowQ4(g + s6, x, seed, dx, m, f16, a6);
+            a7 = RowQ4(g + s7, x, seed, dx, m, f16, a7);
+        }
+        Store4(results, a0, a1, a2, a3);
+        Store4(results + 32, a4, a5, a6, a7);
     }
 
     /// <summary>One Q4_0x8 block of one group against the block's x: acc + d_w·d_x·Σ per lane.</summary>
