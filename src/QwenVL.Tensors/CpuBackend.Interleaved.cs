@@ -1,7 +1,8 @@
 // CpuBackend's matmul for 8-row interleaved Q8_0x8 / Q4_0x8 weights (Quant/RowInterleave.cs). One
 // x-row (decode): each thread's run of row groups is walked in 8 eighths in step (8 memory streams,
 // 64 rows per kernel call), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups,
-// 4 x-rows per kernel call, the activation rows padded to a multiple of 4 with copies of the last one (their results are dropped).
+// 4 x-rows per kernel call, the activation rows padded to a multiple of 4 with copies of the last
+// one (their results are dropped).
 // Prefill under MatMulPrecision.FastBf16 does not come here: the BF16 GEMM dequantizes panels itself.
 using QwenVL.Tensors.Quant;
 
