@@ -59,6 +59,20 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BenchJson_ReadRateProbes_StayOutOfThePeakRss()
+    {
+        // The 1 GiB read-rate probe runs after every measured pass; the tiny model's process peaks
+        // far below 1 GiB, so a peak above it would be the probe's buffer counted as the model's.
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "none", "--prompt-tokens", "4",
+            "--gen-tokens", "2", "--repeat", "2", "--warmup", "0", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonNode json = JsonNode.Parse(r.Stdout)!;
+        long peak = json["peak_rss_bytes"]!.GetValue<long>();
+        Assert.True(peak is > 10_000_000 and < 1L << 30, $"peak RSS {peak} bytes");
+        Assert.True(json["memory_read_bytes_per_s"]!.GetValue<double>() > 1e8, $"{json["memory_read_bytes_per_s"]}");
+    }
+
+    [Fact]
     public async Task BenchJson_SecondTurn_ReusesTheFirstTurnsPrefixAndSkipsTheVisionTower()
     {
         CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "112x112", "--prompt-tokens", "4",
