@@ -1,8 +1,8 @@
 // CpuBackend's decode-shaped matmul over BF16 weights (1 to GemmMinRows-1 x-rows): each thread takes
 // a contiguous slice of weight rows and walks it in 4 quarters in step, so 4 memory streams are in
 // flight per thread (one stream reads ~11 GB/s here, four ~18 GB/s); one x-row on AVX-512 walks 8
-// eighths first (8 streams, 6–8% faster again over a 3B model's matvecs); x is split into even/odd lanes
-// once per call. x-rows go 4, 2 or 1 at a time against each group of 4 weight rows, which stays in
+// eighths first (8 streams, 6–8% faster again over a 3B model's matvecs); x is split into even/odd
+// lanes once per call. x-rows go 4, 2 or 1 at a time against each group of 4 weight rows, which stays in
 // L1/L2 between x-groups, so a weight byte comes from memory once per call whatever n is.
 // The scalar level keeps the row-widening path (the plain reference).
 using System.Runtime.CompilerServices;

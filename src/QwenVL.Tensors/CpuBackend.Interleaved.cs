@@ -132,7 +132,7 @@ public sealed unsafe partial class CpuBackend
                 Kernel(q8, w0, w1, w2, w3, blocks, results);
                 for (int s = 0; s < count; s++)
                 {
-                    Store(j.Y, (g + (s * eighth)) * 8, results + (8 * s));
+                    Store(j.Y, (g + s) * 8, results + (8 * s));
                 }
             }
         }

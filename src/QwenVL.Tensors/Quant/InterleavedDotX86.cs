@@ -1,0 +1,319 @@
+// The x86 kernels over the 8-row interleaved Q8_0x8 / Q4_0x8 layout (InterleavedDot.cs has the
+// interface and the scalar definition they are tested against): 256-bit integer dot products
+// (AVX-VNNI vpdpbusd, or AVX2 vpmaddubsw + vpmaddwd), one activation row against 4 or 8 groups in
+// step (decode), or 4 activation rows against one group (prefill on the exact backend). No 512-bit
+// form: .NET exposes no 512-bit vpdpbusd.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QwenVL.Tensors.Quant;
+
+/// <summary>
+/// AVX2 / AVX-VNNI kernels. Per block and group: the chunks of 32 bytes are loaded once, each 4-byte
+/// group of x is broadcast to the 8 lanes; two integer chains (low and high nibbles, or the first and
+/// second 16 values) halve the multiply-add latency chain; one scale vector serves 8 rows.
+/// </summary>
+internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
+    where TDot : struct, IByteDot
+{
+    private const int Q8 = 8 * BlockFormats.Q8_0Bytes, Q4 = 8 * BlockFormats.Q4_0Bytes;
+
+    // Software prefetch distance per stream: about 1.1 KB ahead, 4 Q8_0 blocks (1088 bytes) or 8 Q4_0
+    // blocks (1152 bytes) of 8 rows; the hardware prefetcher alone left one thread's 4 streams short of
+    // the read rate (RowInterleave.cs notes). Q4_0 at 4 blocks (576 bytes) was 5–8% slower over a 3B
+    // model's 252 decode matvecs (paired runs); 12, 16 or 24 blocks, or prefetcht1, gained nothing more.
+    private const int PrefetchQ8 = 4 * Q8, PrefetchQ4 = 8 * Q4;
+
+    // The one-row loops below keep every loop-invariant vector in a register: the 8 broadcast
+    // 4-byte groups of x are shared by the 4 or 8 streams, and the mask or bias and the f16
+    // conversion constants are created once per call. Created inside the per-block step, the JIT
+    // re-broadcast x and re-read the constants from memory for every stream (about 62 instructions per stream and
+    // block for Q4_0; about 40 here). Decode from memory did not get faster (paired runs over a 3B
+    // model's matvecs: 0.99–1.01; a variant with loads only ran no faster either: the reads bound
+    // it); what the change buys is issue slots for whatever shares the core.
+
+    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        var f16 = new HalfConstants();
+        Vector256<byte> bias = Vector256.Create((byte)0x80);
+        for (int b = 0; b < blocks; b++, g0 += Q8, g1 += Q8, g2 += Q8, g3 += Q8, q += 32)
+        {
+            var x = new XQuads(q);
+            Vector256<int> seed = SeedQ8(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = RowQ8(g0, x, seed, dx, bias, f16, a0);
+            a1 = RowQ8(g1, x, seed, dx, bias, f16, a1);
+            a2 = RowQ8(g2, x, seed, dx, bias, f16, a2);
+            a3 = RowQ8(g3, x, seed, dx, bias, f16, a3);
+        }
+        Store4(results, a0, a1, a2, a3);
+    }
+
+    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        var f16 = new HalfConstants();
+        Vector256<byte> m = Vector256.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++, g0 += Q4, g1 += Q4, g2 += Q4, g3 += Q4, q += 32)
+        {
+            var x = new XQuads(q);
+            Vector256<int> seed = Seed(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = RowQ4(g0, x, seed, dx, m, f16, a0);
+            a1 = RowQ4(g1, x, seed, dx, m, f16, a1);
+            a2 = RowQ4(g2, x, seed, dx, m, f16, a2);
+            a3 = RowQ4(g3, x, seed, dx, m, f16, a3);
+        }
+        Store4(results, a0, a1, a2, a3);
+    }
+
+    public static void Q8_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        Vector256<float> a4 = Vector256<float>.Zero, a5 = Vector256<float>.Zero, a6 = Vector256<float>.Zero, a7 = Vector256<float>.Zero;
+        var f16 = new HalfConstants();
+        Vector256<byte> bias = Vector256.Create((byte)0x80);
+        nint s2 = 2 * step, s3 = 3 * step, s4 = 4 * step, s5 = 5 * step, s6 = 6 * step, s7 = 7 * step;
+        for (int b = 0; b < blocks; b++, g += Q8, q += 32)
+        {
+            var x = new XQuads(q);
+            Vector256<int> seed = SeedQ8(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = RowQ8(g, x, seed, dx, bias, f16, a0);
+            a1 = RowQ8(g + step, x, seed, dx, bias, f16, a1);
+            a2 = RowQ8(g + s2, x, seed, dx, bias, f16, a2);
+            a3 = RowQ8(g + s3, x, seed, dx, bias, f16, a3);
+            a4 = RowQ8(g + s4, x, seed, dx, bias, f16, a4);
+            a5 = RowQ8(g + s5, x, seed, dx, bias, f16, a5);
+            a6 = RowQ8(g + s6, x, seed, dx, bias, f16, a6);
+            a7 = RowQ8(g + s7, x, seed, dx, bias, f16, a7);
+        }
+        Store4(results, a0, a1, a2, a3);
+        Store4(results + 32, a4, a5, a6, a7);
+    }
+
+    public static void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        Vector256<float> a4 = Vector256<float>.Zero, a5 = Vector256<float>.Zero, a6 = Vector256<float>.Zero, a7 = Vector256<float>.Zero;
+        var f16 = new HalfConstants();
+        Vector256<byte> m = Vector256.Create((byte)0x0F);
+        nint s2 = 2 * step, s3 = 3 * step, s4 = 4 * step, s5 = 5 * step, s6 = 6 * step, s7 = 7 * step;
+        for (int b = 0; b < blocks; b++, g += Q4, q += 32)
+        {
+            var x = new XQuads(q);
+            Vector256<int> seed = Seed(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = RowQ4(g, x, seed, dx, m, f16, a0);
+            a1 = RowQ4(g + step, x, seed, dx, m, f16, a1);
+            a2 = RowQ4(g + s2, x, seed, dx, m, f16, a2);
+            a3 = RowQ4(g + s3, x, seed, dx, m, f16, a3);
+            a4 = RowQ4(g + s4, x, seed, dx, m, f16, a4);
+            a5 = RowQ4(g + s5, x, seed, dx, m, f16, a5);
+            a6 = RowQ4(g + s6, x, seed, dx, m, f16, a6);
+            a7 = RowQ4(g + s7, x, seed, dx, m, f16, a7);
+        }
+        Store4(results, a0, a1, a2, a3);
+        Store4(results + 32, a4, a5, a6, a7);
+    }
+
+    /// <summary>One Q4_0x8 block of one group against the block's x: acc + d_w·d_x·Σ per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RowQ4(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> m,
+        HalfConstants f16, Vector256<float> acc)
+    {
+        Sse.Prefetch0(g + PrefetchQ4);
+        Sse.Prefetch0(g + PrefetchQ4 + 64);
+        Sse.Prefetch0(g + PrefetchQ4 + 128);
+        Vector256<byte> c0 = Vector256.Load(g + 16), c1 = Vector256.Load(g + 48);
+        Vector256<byte> c2 = Vector256.Load(g + 80), c3 = Vector256.Load(g + 112);
+        Vector256<int> s0 = TDot.Dot(seed, c0 & m, x.X0);
+        Vector256<int> s1 = TDot.Dot(Vector256<int>.Zero, High(c0, m), x.X4);
+        s0 = TDot.Dot(s0, c1 & m, x.X1);
+        s1 = TDot.Dot(s1, High(c1, m), x.X5);
+        s0 = TDot.Dot(s0, c2 & m, x.X2);
+        s1 = TDot.Dot(s1, High(c2, m), x.X6);
+        s0 = TDot.Dot(s0, c3 & m, x.X3);
+        s1 = TDot.Dot(s1, High(c3, m), x.X7);
+        return Accumulate(s0 + s1, f16.Scales(g) * dx, acc);
+    }
+
+    /// <summary>One Q8_0x8 block of one group against the block's x: acc + d_w·d_x·Σ per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RowQ8(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> bias,
+        HalfConstants f16, Vector256<float> acc)
+    {
+        Sse.Prefetch0(g + PrefetchQ8);
+        Sse.Prefetch0(g + PrefetchQ8 + 64);
+        Sse.Prefetch0(g + PrefetchQ8 + 128);
+        Sse.Prefetch0(g + PrefetchQ8 + 192);
+        Sse.Prefetch0(g + PrefetchQ8 + 256);
+        Vector256<sbyte> w0 = Vector256.Load((sbyte*)(g + 16)), w4 = Vector256.Load((sbyte*)(g + 144));
+        Vector256<int> s0 = TDot.AddQ8(seed, TDot.PrepareQ8(w0, bias), w0, x.X0);
+        Vector256<int> s1 = TDot.AddQ8(Vector256<int>.Zero, TDot.PrepareQ8(w4, bias), w4, x.X4);
+        Vector256<sbyte> w1 = Vector256.Load((sbyte*)(g + 48)), w5 = Vector256.Load((sbyte*)(g + 176));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w1, bias), w1, x.X1);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w5, bias), w5, x.X5);
+        Vector256<sbyte> w2 = Vector256.Load((sbyte*)(g + 80)), w6 = Vector256.Load((sbyte*)(g + 208));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w2, bias), w2, x.X2);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w6, bias), w6, x.X6);
+        Vector256<sbyte> w3 = Vector256.Load((sbyte*)(g + 112)), w7 = Vector256.Load((sbyte*)(g + 240));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w3, bias), w3, x.X3);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w7, bias), w7, x.X7);
+        return Accumulate(s0 + s1, f16.Scales(g) * dx, acc);
+    }
+
+    /// <summary>A block's 32 int8 activations as 8 vectors, each one 4-byte group repeated in every lane.</summary>
+    private readonly struct XQuads
+    {
+        public readonly Vector256<sbyte> X0, X1, X2, X3, X4, X5, X6, X7;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public XQuads(sbyte* x)
+        {
+            X0 = Broadcast(x);
+            X1 = Broadcast(x + 4);
+            X2 = Broadcast(x + 8);
+            X3 = Broadcast(x + 12);
+            X4 = Broadcast(x + 16);
+            X5 = Broadcast(x + 20);
+            X6 = Broadcast(x + 24);
+            X7 = Broadcast(x + 28);
+        }
+    }
+
+    /// <summary>
+    /// The 8 rows' f16 scales to float32 in 3 operations: sign-extend each half to 32 bits, shift left
+    /// 13 (exponent and mantissa land in float position, the sign in bits 31..28), clear bits 30..28,
+    /// then rebias the 5-bit exponent by 2^112. Exact for normal and subnormal halves, like
+    /// X86QuantDot.WeightScales; Q4_0/Q8_0 scales are never inf or NaN.
+    /// </summary>
+    private readonly struct HalfConstants
+    {
+        private readonly Vector256<int> _keep;
+        private readonly Vector256<float> _rebias;
+
+        public HalfConstants()
+        {
+            _keep = Vector256.Create(unchecked((int)0x8FFF_FFFF));
+            _rebias = Vector256.Create(5.192297e33f); // 2^112
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Scales(byte* g) =>
+            (Vector256.ShiftLeft(Avx2.ConvertToVector256Int32((short*)g), 13) & _keep).AsSingle() * _rebias;
+    }
+
+    public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        nint q1 = qStride, q2 = 2 * q1, q3 = 3 * q1;
+        nint o1 = dStride, o2 = 2 * o1, o3 = 3 * o1;
+        for (int b = 0; b < blocks; b++, g += Q8, q += 32, d++, o++)
+        {
+            Vector256<float> dw = Scales(g);
+            a0 = GroupQ8(g, q, SeedQ8(o), dw * Vector256.Create(d[0]), a0);
+            a1 = GroupQ8(g, q + q1, SeedQ8(o + o1), dw * Vector256.Create(d[o1]), a1);
+            a2 = GroupQ8(g, q + q2, SeedQ8(o + o2), dw * Vector256.Create(d[o2]), a2);
+            a3 = GroupQ8(g, q + q3, SeedQ8(o + o3), dw * Vector256.Create(d[o3]), a3);
+        }
+        Store4(results, a0, a1, a2, a3);
+    }
+
+    public static void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        nint q1 = qStride, q2 = 2 * q1, q3 = 3 * q1;
+        nint o1 = dStride, o2 = 2 * o1, o3 = 3 * o1;
+        Vector256<byte> m = Vector256.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++, g += Q4, q += 32, d++, o++)
+        {
+            // The 8 nibble vectors are unpacked once and used by the 4 activation rows.
+            Vector256<byte> c0 = Vector256.Load(g + 16), c1 = Vector256.Load(g + 48);
+            Vector256<byte> c2 = Vector256.Load(g + 80), c3 = Vector256.Load(g + 112);
+            Vector256<byte> l0 = c0 & m, l1 = c1 & m, l2 = c2 & m, l3 = c3 & m;
+            Vector256<byte> h0 = High(c0, m), h1 = High(c1, m), h2 = High(c2, m), h3 = High(c3, m);
+            Vector256<float> dw = Scales(g);
+            a0 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q, Seed(o)), dw * Vector256.Create(d[0]), a0);
+            a1 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q1, Seed(o + o1)), dw * Vector256.Create(d[o1]), a1);
+            a2 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q2, Seed(o + o2)), dw * Vector256.Create(d[o2]), a2);
+            a3 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q3, Seed(o + o3)), dw * Vector256.Create(d[o3]), a3);
+        }
+        Store4(results, a0, a1, a2, a3);
+    }
+
+    /// <summary>Σ over a Q4_0 block for 8 rows: chunk c's low nibbles meet x[4c..4c+3], its high nibbles x[16+4c..].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> SumQ4(Vector256<byte> l0, Vector256<byte> l1, Vector256<byte> l2, Vector256<byte> l3,
+        Vector256<byte> h0, Vector256<byte> h1, Vector256<byte> h2, Vector256<byte> h3, sbyte* x, Vector256<int> seed)
+    {
+        Vector256<int> s0 = TDot.Dot(seed, l0, Broadcast(x));
+        Vector256<int> s1 = TDot.Dot(Vector256<int>.Zero, h0, Broadcast(x + 16));
+        s0 = TDot.Dot(s0, l1, Broadcast(x + 4));
+        s1 = TDot.Dot(s1, h1, Broadcast(x + 20));
+        s0 = TDot.Dot(s0, l2, Broadcast(x + 8));
+        s1 = TDot.Dot(s1, h2, Broadcast(x + 24));
+        s0 = TDot.Dot(s0, l3, Broadcast(x + 12));
+        s1 = TDot.Dot(s1, h3, Broadcast(x + 28));
+        return s0 + s1;
+    }
+
+    /// <summary>One Q8_0x8 block of one group for one activation row; <paramref name="scale"/> holds d_w·d_x (the x4 kernel computes the weight scales once).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> GroupQ8(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> scale, Vector256<float> acc)
+    {
+        Vector256<byte> bias = Vector256.Create((byte)0x80);
+        Vector256<int> s0 = seed, s1 = Vector256<int>.Zero;
+        for (int c = 0; c < 4; c++)
+        {
+            Vector256<sbyte> w0 = Vector256.Load((sbyte*)(g + 16 + (32 * c)));
+            Vector256<sbyte> w1 = Vector256.Load((sbyte*)(g + 144 + (32 * c)));
+            s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w0, bias), w0, Broadcast(x + (4 * c)));
+            s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w1, bias), w1, Broadcast(x + 16 + (4 * c)));
+        }
+        return Accumulate(s0 + s1, scale, acc);
+    }
+
+    /// <summary>The 4 accumulators' 8 lanes each to results[0..32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(float* results, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3)
+    {
+        a0.Store(results);
+        a1.Store(results + 8);
+        a2.Store(results + 16);
+        a3.Store(results + 24);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> High(Vector256<byte> packed, Vector256<byte> mask) =>
+        Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & mask;
+
+    /// <summary>Four bytes of x repeated in every 32-bit lane (vpbroadcastd from memory).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<sbyte> Broadcast(sbyte* x) => Vector256.Create(*(int*)x).AsSByte();
+
+    /// <summary>The block's −8·Σx in every lane: each lane is a whole row's sum of (nibble − 8)·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Seed(int* offset) => Vector256.Create(*offset);
+
+    /// <summary>−128·Σx in every lane where the ISA biases Q8_0 weights to unsigned bytes, else zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> SeedQ8(int* offset) => TDot.Q8UsesOffset ? Vector256.Create(*offset) : Vector256<int>.Zero;
+
+    /// <summary>The 8 rows' f16 scales as float32 (<see cref="HalfConstants"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Scales(byte* g) => new HalfConstants().Scales(g);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Accumulate(Vector256<int> sums, Vector256<float> scale, Vector256<float> acc)
+    {
+        Vector256<float> f = Avx.ConvertToVector256Single(sums);
+        return Fma.IsSupported ? Fma.MultiplyAdd(f, scale, acc) : Avx.Add(Avx.Multiply(f, scale), acc);
+    }
+}
