@@ -33,89 +33,65 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     // model's matvecs: 0.99–1.01; a variant with loads only ran no faster either: the reads bound
     // it); what the change buys is issue slots for whatever shares the core.
 
-    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results) =>
+        Streams4<Q8Rows>(g0, g1, g2, g3, blocks, q, d, o, results);
+
+    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results) =>
+        Streams4<Q4Rows>(g0, g1, g2, g3, blocks, q, d, o, results);
+
+    public static void Q8_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results) =>
+        Streams8<Q8Rows>(g, step, blocks, q, d, o, results);
+
+    public static void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results) =>
+        Streams8<Q4Rows>(g, step, blocks, q, d, o, results);
+
+    /// <summary>One activation row against 4 groups in step, one block of each per iteration.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Streams4<TFormat>(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+        where TFormat : struct, IRowFormat
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
         Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
         var f16 = new HalfConstants();
-        Vector256<byte> bias = Vector256.Create((byte)0x80);
-        for (int b = 0; b < blocks; b++, g0 += Q8, g1 += Q8, g2 += Q8, g3 += Q8, q += 32)
+        Vector256<byte> constant = TFormat.Constant;
+        int bytes = TFormat.Bytes;
+        for (int b = 0; b < blocks; b++, g0 += bytes, g1 += bytes, g2 += bytes, g3 += bytes, q += 32)
         {
             var x = new XQuads(q);
-            Vector256<int> seed = SeedQ8(o + b);
+            Vector256<int> seed = TFormat.Seed(o + b);
             Vector256<float> dx = Vector256.Create(d[b]);
-            a0 = RowQ8(g0, x, seed, dx, bias, f16, a0);
-            a1 = RowQ8(g1, x, seed, dx, bias, f16, a1);
-            a2 = RowQ8(g2, x, seed, dx, bias, f16, a2);
-            a3 = RowQ8(g3, x, seed, dx, bias, f16, a3);
+            a0 = TFormat.Row(g0, x, seed, dx, constant, f16, a0);
+            a1 = TFormat.Row(g1, x, seed, dx, constant, f16, a1);
+            a2 = TFormat.Row(g2, x, seed, dx, constant, f16, a2);
+            a3 = TFormat.Row(g3, x, seed, dx, constant, f16, a3);
         }
         Store4(results, a0, a1, a2, a3);
     }
 
-    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
-    {
-        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
-        Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
-        var f16 = new HalfConstants();
-        Vector256<byte> m = Vector256.Create((byte)0x0F);
-        for (int b = 0; b < blocks; b++, g0 += Q4, g1 += Q4, g2 += Q4, g3 += Q4, q += 32)
-        {
-            var x = new XQuads(q);
-            Vector256<int> seed = Seed(o + b);
-            Vector256<float> dx = Vector256.Create(d[b]);
-            a0 = RowQ4(g0, x, seed, dx, m, f16, a0);
-            a1 = RowQ4(g1, x, seed, dx, m, f16, a1);
-            a2 = RowQ4(g2, x, seed, dx, m, f16, a2);
-            a3 = RowQ4(g3, x, seed, dx, m, f16, a3);
-        }
-        Store4(results, a0, a1, a2, a3);
-    }
-
-    public static void Q8_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    /// <summary>One activation row against 8 groups <paramref name="step"/> bytes apart, in step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Streams8<TFormat>(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+        where TFormat : struct, IRowFormat
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
         Vector256<float> a4 = Vector256<float>.Zero, a5 = Vector256<float>.Zero, a6 = Vector256<float>.Zero, a7 = Vector256<float>.Zero;
         var f16 = new HalfConstants();
-        Vector256<byte> bias = Vector256.Create((byte)0x80);
+        Vector256<byte> constant = TFormat.Constant;
+        int bytes = TFormat.Bytes;
         nint s2 = 2 * step, s3 = 3 * step, s4 = 4 * step, s5 = 5 * step, s6 = 6 * step, s7 = 7 * step;
-        for (int b = 0; b < blocks; b++, g += Q8, q += 32)
+        for (int b = 0; b < blocks; b++, g += bytes, q += 32)
         {
             var x = new XQuads(q);
-            Vector256<int> seed = SeedQ8(o + b);
+            Vector256<int> seed = TFormat.Seed(o + b);
             Vector256<float> dx = Vector256.Create(d[b]);
-            a0 = RowQ8(g, x, seed, dx, bias, f16, a0);
-            a1 = RowQ8(g + step, x, seed, dx, bias, f16, a1);
-            a2 = RowQ8(g + s2, x, seed, dx, bias, f16, a2);
-            a3 = RowQ8(g + s3, x, seed, dx, bias, f16, a3);
-            a4 = RowQ8(g + s4, x, seed, dx, bias, f16, a4);
-            a5 = RowQ8(g + s5, x, seed, dx, bias, f16, a5);
-            a6 = RowQ8(g + s6, x, seed, dx, bias, f16, a6);
-            a7 = RowQ8(g + s7, x, seed, dx, bias, f16, a7);
-        }
-        Store4(results, a0, a1, a2, a3);
-        Store4(results + 32, a4, a5, a6, a7);
-    }
-
-    public static void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
-    {
-        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
-        Vector256<float> a4 = Vector256<float>.Zero, a5 = Vector256<float>.Zero, a6 = Vector256<float>.Zero, a7 = Vector256<float>.Zero;
-        var f16 = new HalfConstants();
-        Vector256<byte> m = Vector256.Create((byte)0x0F);
-        nint s2 = 2 * step, s3 = 3 * step, s4 = 4 * step, s5 = 5 * step, s6 = 6 * step, s7 = 7 * step;
-        for (int b = 0; b < blocks; b++, g += Q4, q += 32)
-        {
-            var x = new XQuads(q);
-            Vector256<int> seed = Seed(o + b);
-            Vector256<float> dx = Vector256.Create(d[b]);
-            a0 = RowQ4(g, x, seed, dx, m, f16, a0);
-            a1 = RowQ4(g + step, x, seed, dx, m, f16, a1);
-            a2 = RowQ4(g + s2, x, seed, dx, m, f16, a2);
-            a3 = RowQ4(g + s3, x, seed, dx, m, f16, a3);
-            a4 = RowQ4(g + s4, x, seed, dx, m, f16, a4);
-            a5 = RowQ4(g + s5, x, seed, dx, m, f16, a5);
-            a6 = RowQ4(g + s6, x, seed, dx, m, f16, a6);
-            a7 = RowQ4(g + s7, x, seed, dx, m, f16, a7);
+            a0 = TFormat.Row(g, x, seed, dx, constant, f16, a0);
+            a1 = TFormat.Row(g + step, x, seed, dx, constant, f16, a1);
+            a2 = TFormat.Row(g + s2, x, seed, dx, constant, f16, a2);
+            a3 = TFormat.Row(g + s3, x, seed, dx, constant, f16, a3);
+            a4 = TFormat.Row(g + s4, x, seed, dx, constant, f16, a4);
+            a5 = TFormat.Row(g + s5, x, seed, dx, constant, f16, a5);
+            a6 = TFormat.Row(g + s6, x, seed, dx, constant, f16, a6);
+            a7 = TFormat.Row(g + s7, x, seed, dx, constant, f16, a7);
         }
         Store4(results, a0, a1, a2, a3);
         Store4(results + 32, a4, a5, a6, a7);
@@ -315,5 +291,48 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     {
         Vector256<float> f = Avx.ConvertToVector256Single(sums);
         return Fma.IsSupported ? Fma.MultiplyAdd(f, scale, acc) : Avx.Add(Avx.Multiply(f, scale), acc);
+    }
+
+    /// <summary>What differs between Q8_0x8 and Q4_0x8 in the one-row loops.</summary>
+    private interface IRowFormat
+    {
+        /// <summary>Bytes of one block of a group (8 rows).</summary>
+        static abstract int Bytes { get; }
+
+        /// <summary>The loop-invariant byte vector <see cref="Row"/> needs: Q4_0's nibble mask, Q8_0's 0x80 bias.</summary>
+        static abstract Vector256<byte> Constant { get; }
+
+        static abstract Vector256<int> Seed(int* offset);
+
+        static abstract Vector256<float> Row(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> constant,
+            HalfConstants f16, Vector256<float> acc);
+    }
+
+    private readonly struct Q8Rows : IRowFormat
+    {
+        public static int Bytes => Q8;
+
+        public static Vector256<byte> Constant => Vector256.Create((byte)0x80);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Seed(int* offset) => SeedQ8(offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Row(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> constant,
+            HalfConstants f16, Vector256<float> acc) => RowQ8(g, x, seed, dx, constant, f16, acc);
+    }
+
+    private readonly struct Q4Rows : IRowFormat
+    {
+        public static int Bytes => Q4;
+
+        public static Vector256<byte> Constant => Vector256.Create((byte)0x0F);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Seed(int* offset) => X86InterleavedDot<TDot>.Seed(offset);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Row(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> constant,
+            HalfConstants f16, Vector256<float> acc) => RowQ4(g, x, seed, dx, constant, f16, acc);
     }
 }
