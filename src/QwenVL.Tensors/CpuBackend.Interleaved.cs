@@ -97,13 +97,13 @@ public sealed unsafe partial class CpuBackend
             long groupBytes = 8 * (long)j.RowBytes;
             bool q8 = j.WType == DType.Q8_0x8;
             int eighth = (g1 - g0) / 8;
+            nint eighthBytes = (nint)(eighth * groupBytes);
             for (int t = 0; t < eighth; t++)
             {
                 int g = g0 + t;
                 byte* w = j.W + (g * groupBytes);
-                nint step = (nint)(eighth * groupBytes);
-                if (q8) { TDot.Q8_0w8(w, step, blocks, j.Q, j.D, j.S, results); }
-                else { TDot.Q4_0w8(w, step, blocks, j.Q, j.D, j.S, results); }
+                if (q8) { TDot.Q8_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
+                else { TDot.Q4_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
                 for (int s = 0; s < 8; s++)
                 {
                     Store(j.Y, (g + (s * eighth)) * 8, results + (8 * s));

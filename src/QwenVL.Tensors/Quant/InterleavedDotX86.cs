@@ -28,8 +28,8 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     // The one-row loops below keep every loop-invariant vector in a register: the 8 broadcast
     // 4-byte groups of x are shared by the 4 or 8 streams, and the mask or bias and the f16
     // conversion constants are created once per call. Created inside the per-block step, the JIT
-    // re-broadcast x and re-read the constants from memory for every stream (about 62 instructions per stream and
-    // block for Q4_0; about 40 here). Decode from memory did not get faster (paired runs over a 3B
+    // re-broadcast x and re-read the constants from memory for every stream (about 62 instructions
+    // per stream and block for Q4_0; about 40 here). Decode from memory did not get faster (paired runs over a 3B
     // model's matvecs: 0.99–1.01; a variant with loads only ran no faster either: the reads bound
     // it); what the change buys is issue slots for whatever shares the core.
 
@@ -52,7 +52,7 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
         Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
-        var f16 = new HalfConstants();
+        var f16 = new F16Scales();
         Vector256<byte> constant = TFormat.Constant;
         int bytes = TFormat.Bytes;
         for (int b = 0; b < blocks; b++, g0 += bytes, g1 += bytes, g2 += bytes, g3 += bytes, q += 32)
@@ -75,7 +75,7 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     {
         Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
         Vector256<float> a4 = Vector256<float>.Zero, a5 = Vector256<float>.Zero, a6 = Vector256<float>.Zero, a7 = Vector256<float>.Zero;
-        var f16 = new HalfConstants();
+        var f16 = new F16Scales();
         Vector256<byte> constant = TFormat.Constant;
         int bytes = TFormat.Bytes;
         nint s2 = 2 * step, s3 = 3 * step, s4 = 4 * step, s5 = 5 * step, s6 = 6 * step, s7 = 7 * step;
@@ -100,47 +100,28 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     /// <summary>One Q4_0x8 block of one group against the block's x: acc + d_w·d_x·Σ per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> RowQ4(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> m,
-        HalfConstants f16, Vector256<float> acc)
+        F16Scales f16, Vector256<float> acc)
     {
         Sse.Prefetch0(g + PrefetchQ4);
         Sse.Prefetch0(g + PrefetchQ4 + 64);
         Sse.Prefetch0(g + PrefetchQ4 + 128);
         Vector256<byte> c0 = Vector256.Load(g + 16), c1 = Vector256.Load(g + 48);
         Vector256<byte> c2 = Vector256.Load(g + 80), c3 = Vector256.Load(g + 112);
-        Vector256<int> s0 = TDot.Dot(seed, c0 & m, x.X0);
-        Vector256<int> s1 = TDot.Dot(Vector256<int>.Zero, High(c0, m), x.X4);
-        s0 = TDot.Dot(s0, c1 & m, x.X1);
-        s1 = TDot.Dot(s1, High(c1, m), x.X5);
-        s0 = TDot.Dot(s0, c2 & m, x.X2);
-        s1 = TDot.Dot(s1, High(c2, m), x.X6);
-        s0 = TDot.Dot(s0, c3 & m, x.X3);
-        s1 = TDot.Dot(s1, High(c3, m), x.X7);
-        return Accumulate(s0 + s1, f16.Scales(g) * dx, acc);
+        Vector256<int> sums = SumQ4(c0 & m, c1 & m, c2 & m, c3 & m, High(c0, m), High(c1, m), High(c2, m), High(c3, m), x, seed);
+        return Accumulate(sums, f16.Load(g) * dx, acc);
     }
 
     /// <summary>One Q8_0x8 block of one group against the block's x: acc + d_w·d_x·Σ per lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> RowQ8(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> bias,
-        HalfConstants f16, Vector256<float> acc)
+        F16Scales f16, Vector256<float> acc)
     {
         Sse.Prefetch0(g + PrefetchQ8);
         Sse.Prefetch0(g + PrefetchQ8 + 64);
         Sse.Prefetch0(g + PrefetchQ8 + 128);
         Sse.Prefetch0(g + PrefetchQ8 + 192);
         Sse.Prefetch0(g + PrefetchQ8 + 256);
-        Vector256<sbyte> w0 = Vector256.Load((sbyte*)(g + 16)), w4 = Vector256.Load((sbyte*)(g + 144));
-        Vector256<int> s0 = TDot.AddQ8(seed, TDot.PrepareQ8(w0, bias), w0, x.X0);
-        Vector256<int> s1 = TDot.AddQ8(Vector256<int>.Zero, TDot.PrepareQ8(w4, bias), w4, x.X4);
-        Vector256<sbyte> w1 = Vector256.Load((sbyte*)(g + 48)), w5 = Vector256.Load((sbyte*)(g + 176));
-        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w1, bias), w1, x.X1);
-        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w5, bias), w5, x.X5);
-        Vector256<sbyte> w2 = Vector256.Load((sbyte*)(g + 80)), w6 = Vector256.Load((sbyte*)(g + 208));
-        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w2, bias), w2, x.X2);
-        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w6, bias), w6, x.X6);
-        Vector256<sbyte> w3 = Vector256.Load((sbyte*)(g + 112)), w7 = Vector256.Load((sbyte*)(g + 240));
-        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w3, bias), w3, x.X3);
-        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w7, bias), w7, x.X7);
-        return Accumulate(s0 + s1, f16.Scales(g) * dx, acc);
+        return Accumulate(SumQ8(g, x, seed, bias), f16.Load(g) * dx, acc);
     }
 
     /// <summary>A block's 32 int8 activations as 8 vectors, each one 4-byte group repeated in every lane.</summary>
@@ -168,19 +149,19 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     /// then rebias the 5-bit exponent by 2^112. Exact for normal and subnormal halves, like
     /// X86QuantDot.WeightScales; Q4_0/Q8_0 scales are never inf or NaN.
     /// </summary>
-    private readonly struct HalfConstants
+    private readonly struct F16Scales
     {
         private readonly Vector256<int> _keep;
         private readonly Vector256<float> _rebias;
 
-        public HalfConstants()
+        public F16Scales()
         {
             _keep = Vector256.Create(unchecked((int)0x8FFF_FFFF));
             _rebias = Vector256.Create(5.192297e33f); // 2^112
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Vector256<float> Scales(byte* g) =>
+        public Vector256<float> Load(byte* g) =>
             (Vector256.ShiftLeft(Avx2.ConvertToVector256Int32((short*)g), 13) & _keep).AsSingle() * _rebias;
     }
 
@@ -190,13 +171,16 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
         Vector256<float> a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
         nint q1 = qStride, q2 = 2 * q1, q3 = 3 * q1;
         nint o1 = dStride, o2 = 2 * o1, o3 = 3 * o1;
+        var f16 = new F16Scales();
+        Vector256<byte> bias = Vector256.Create((byte)0x80);
         for (int b = 0; b < blocks; b++, g += Q8, q += 32, d++, o++)
         {
-            Vector256<float> dw = Scales(g);
-            a0 = GroupQ8(g, q, SeedQ8(o), dw * Vector256.Create(d[0]), a0);
-            a1 = GroupQ8(g, q + q1, SeedQ8(o + o1), dw * Vector256.Create(d[o1]), a1);
-            a2 = GroupQ8(g, q + q2, SeedQ8(o + o2), dw * Vector256.Create(d[o2]), a2);
-            a3 = GroupQ8(g, q + q3, SeedQ8(o + o3), dw * Vector256.Create(d[o3]), a3);
+            // The weight scales are converted once and used by the 4 activation rows.
+            Vector256<float> dw = f16.Load(g);
+            a0 = Accumulate(SumQ8(g, new XQuads(q), SeedQ8(o), bias), dw * Vector256.Create(d[0]), a0);
+            a1 = Accumulate(SumQ8(g, new XQuads(q + q1), SeedQ8(o + o1), bias), dw * Vector256.Create(d[o1]), a1);
+            a2 = Accumulate(SumQ8(g, new XQuads(q + q2), SeedQ8(o + o2), bias), dw * Vector256.Create(d[o2]), a2);
+            a3 = Accumulate(SumQ8(g, new XQuads(q + q3), SeedQ8(o + o3), bias), dw * Vector256.Create(d[o3]), a3);
         }
         Store4(results, a0, a1, a2, a3);
     }
@@ -208,6 +192,7 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
         nint q1 = qStride, q2 = 2 * q1, q3 = 3 * q1;
         nint o1 = dStride, o2 = 2 * o1, o3 = 3 * o1;
         Vector256<byte> m = Vector256.Create((byte)0x0F);
+        var f16 = new F16Scales();
         for (int b = 0; b < blocks; b++, g += Q4, q += 32, d++, o++)
         {
             // The 8 nibble vectors are unpacked once and used by the 4 activation rows.
@@ -215,11 +200,11 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
             Vector256<byte> c2 = Vector256.Load(g + 80), c3 = Vector256.Load(g + 112);
             Vector256<byte> l0 = c0 & m, l1 = c1 & m, l2 = c2 & m, l3 = c3 & m;
             Vector256<byte> h0 = High(c0, m), h1 = High(c1, m), h2 = High(c2, m), h3 = High(c3, m);
-            Vector256<float> dw = Scales(g);
-            a0 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q, Seed(o)), dw * Vector256.Create(d[0]), a0);
-            a1 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q1, Seed(o + o1)), dw * Vector256.Create(d[o1]), a1);
-            a2 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q2, Seed(o + o2)), dw * Vector256.Create(d[o2]), a2);
-            a3 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, q + q3, Seed(o + o3)), dw * Vector256.Create(d[o3]), a3);
+            Vector256<float> dw = f16.Load(g);
+            a0 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, new XQuads(q), Seed(o)), dw * Vector256.Create(d[0]), a0);
+            a1 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, new XQuads(q + q1), Seed(o + o1)), dw * Vector256.Create(d[o1]), a1);
+            a2 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, new XQuads(q + q2), Seed(o + o2)), dw * Vector256.Create(d[o2]), a2);
+            a3 = Accumulate(SumQ4(l0, l1, l2, l3, h0, h1, h2, h3, new XQuads(q + q3), Seed(o + o3)), dw * Vector256.Create(d[o3]), a3);
         }
         Store4(results, a0, a1, a2, a3);
     }
@@ -227,33 +212,36 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     /// <summary>Σ over a Q4_0 block for 8 rows: chunk c's low nibbles meet x[4c..4c+3], its high nibbles x[16+4c..].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> SumQ4(Vector256<byte> l0, Vector256<byte> l1, Vector256<byte> l2, Vector256<byte> l3,
-        Vector256<byte> h0, Vector256<byte> h1, Vector256<byte> h2, Vector256<byte> h3, sbyte* x, Vector256<int> seed)
+        Vector256<byte> h0, Vector256<byte> h1, Vector256<byte> h2, Vector256<byte> h3, XQuads x, Vector256<int> seed)
     {
-        Vector256<int> s0 = TDot.Dot(seed, l0, Broadcast(x));
-        Vector256<int> s1 = TDot.Dot(Vector256<int>.Zero, h0, Broadcast(x + 16));
-        s0 = TDot.Dot(s0, l1, Broadcast(x + 4));
-        s1 = TDot.Dot(s1, h1, Broadcast(x + 20));
-        s0 = TDot.Dot(s0, l2, Broadcast(x + 8));
-        s1 = TDot.Dot(s1, h2, Broadcast(x + 24));
-        s0 = TDot.Dot(s0, l3, Broadcast(x + 12));
-        s1 = TDot.Dot(s1, h3, Broadcast(x + 28));
+        Vector256<int> s0 = TDot.Dot(seed, l0, x.X0);
+        Vector256<int> s1 = TDot.Dot(Vector256<int>.Zero, h0, x.X4);
+        s0 = TDot.Dot(s0, l1, x.X1);
+        s1 = TDot.Dot(s1, h1, x.X5);
+        s0 = TDot.Dot(s0, l2, x.X2);
+        s1 = TDot.Dot(s1, h2, x.X6);
+        s0 = TDot.Dot(s0, l3, x.X3);
+        s1 = TDot.Dot(s1, h3, x.X7);
         return s0 + s1;
     }
 
-    /// <summary>One Q8_0x8 block of one group for one activation row; <paramref name="scale"/> holds d_w·d_x (the x4 kernel computes the weight scales once).</summary>
+    /// <summary>Σ over a Q8_0 block for 8 rows: chunk c of the first 16 values meets x[4c..], of the last 16 x[16+4c..].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> GroupQ8(byte* g, sbyte* x, Vector256<int> seed, Vector256<float> scale, Vector256<float> acc)
+    private static Vector256<int> SumQ8(byte* g, XQuads x, Vector256<int> seed, Vector256<byte> bias)
     {
-        Vector256<byte> bias = Vector256.Create((byte)0x80);
-        Vector256<int> s0 = seed, s1 = Vector256<int>.Zero;
-        for (int c = 0; c < 4; c++)
-        {
-            Vector256<sbyte> w0 = Vector256.Load((sbyte*)(g + 16 + (32 * c)));
-            Vector256<sbyte> w1 = Vector256.Load((sbyte*)(g + 144 + (32 * c)));
-            s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w0, bias), w0, Broadcast(x + (4 * c)));
-            s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w1, bias), w1, Broadcast(x + 16 + (4 * c)));
-        }
-        return Accumulate(s0 + s1, scale, acc);
+        Vector256<sbyte> w0 = Vector256.Load((sbyte*)(g + 16)), w4 = Vector256.Load((sbyte*)(g + 144));
+        Vector256<int> s0 = TDot.AddQ8(seed, TDot.PrepareQ8(w0, bias), w0, x.X0);
+        Vector256<int> s1 = TDot.AddQ8(Vector256<int>.Zero, TDot.PrepareQ8(w4, bias), w4, x.X4);
+        Vector256<sbyte> w1 = Vector256.Load((sbyte*)(g + 48)), w5 = Vector256.Load((sbyte*)(g + 176));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w1, bias), w1, x.X1);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w5, bias), w5, x.X5);
+        Vector256<sbyte> w2 = Vector256.Load((sbyte*)(g + 80)), w6 = Vector256.Load((sbyte*)(g + 208));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w2, bias), w2, x.X2);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w6, bias), w6, x.X6);
+        Vector256<sbyte> w3 = Vector256.Load((sbyte*)(g + 112)), w7 = Vector256.Load((sbyte*)(g + 240));
+        s0 = TDot.AddQ8(s0, TDot.PrepareQ8(w3, bias), w3, x.X3);
+        s1 = TDot.AddQ8(s1, TDot.PrepareQ8(w7, bias), w7, x.X7);
+        return s0 + s1;
     }
 
     /// <summary>The 4 accumulators' 8 lanes each to results[0..32).</summary>
@@ -282,10 +270,6 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> SeedQ8(int* offset) => TDot.Q8UsesOffset ? Vector256.Create(*offset) : Vector256<int>.Zero;
 
-    /// <summary>The 8 rows' f16 scales as float32 (<see cref="HalfConstants"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales(byte* g) => new HalfConstants().Scales(g);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Accumulate(Vector256<int> sums, Vector256<float> scale, Vector256<float> acc)
     {
@@ -305,7 +289,7 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
         static abstract Vector256<int> Seed(int* offset);
 
         static abstract Vector256<float> Row(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> constant,
-            HalfConstants f16, Vector256<float> acc);
+            F16Scales f16, Vector256<float> acc);
     }
 
     private readonly struct Q8Rows : IRowFormat
@@ -319,7 +303,7 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Row(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> constant,
-            HalfConstants f16, Vector256<float> acc) => RowQ8(g, x, seed, dx, constant, f16, acc);
+            F16Scales f16, Vector256<float> acc) => RowQ8(g, x, seed, dx, constant, f16, acc);
     }
 
     private readonly struct Q4Rows : IRowFormat
@@ -333,6 +317,6 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Row(byte* g, XQuads x, Vector256<int> seed, Vector256<float> dx, Vector256<byte> constant,
-            HalfConstants f16, Vector256<float> acc) => RowQ4(g, x, seed, dx, constant, f16, acc);
+            F16Scales f16, Vector256<float> acc) => RowQ4(g, x, seed, dx, constant, f16, acc);
     }
 }
