@@ -190,6 +190,46 @@ public class InterleavedQuantTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMul_Interleaved_ExtremeNibblesAndActivations_MatchGgmlLayout(SimdLevel level, DType dtype)
+    {
+        // Every quant byte 0xFF or 0x00 (Q4_0 nibbles 15 or 0, the largest high-nibble products;
+        // Q8_0 −1 or 0) and activations at ±2 (quantized to ±127): the widest integer sums the
+        // kernels form. VNNI keeps Q4_0's high nibbles in place (16× their value) and shifts the
+        // sum down; this pins that path, and AVX2's shifted one, to the ggml layout's kernel.
+        using CpuBackend cpu = TestData.Cpu(level);
+        var random = new Random(TestData.Seed);
+        const int m = 64, k = 256;
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        Span<byte> bytes = w.Bytes;
+        int blockBytes = DTypeInfo.BlockBytes(dtype);
+        for (int block = 0; block < bytes.Length / blockBytes; block++)
+        {
+            Span<byte> quants = bytes.Slice((block * blockBytes) + 2, blockBytes - 2);
+            quants.Fill(block % 3 == 2 ? (byte)0x00 : (byte)0xFF);
+        }
+        using NativeTensor x8 = Interleave(w);
+        foreach (int n in new[] { 1, 4 })
+        {
+            float[] x = new float[n * k];
+            for (int t = 0; t < x.Length; t++)
+            {
+                x[t] = (t / 7 % 2 == 0) ? 2f : -2f;
+            }
+            var expected = new float[n * m];
+            var actual = new float[n * m];
+            cpu.MatMul(x, n, k, w.View, [], expected);
+            cpu.MatMul(x, n, k, x8.View, [], actual);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double tolerance = 1e-5 * Math.Max(1.0, Math.Abs(expected[i]));
+                Assert.True(Math.Abs((double)actual[i] - expected[i]) <= tolerance,
+                    $"{cpu.Name} {dtype} n={n} y[{i / m},{i % m}] = {actual[i]:R}, ggml layout {expected[i]:R}");
+            }
+        }
+    }
+
     internal static unsafe NativeTensor Interleave(NativeTensor w)
     {
         Assert.True(RowInterleave.TryInterleavedType(w.View.DType, out DType type));

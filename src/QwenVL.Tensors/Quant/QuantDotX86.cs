@@ -38,6 +38,12 @@ internal unsafe interface IByteDot
 
     /// <summary>True when <see cref="AddQ8"/> needs the −128·Σx offset seeded into the accumulator.</summary>
     static abstract bool Q8UsesOffset { get; }
+
+    /// <summary>
+    /// True when <see cref="Dot"/> adds each group of 4 u·s products straight into 32 bits (no int16
+    /// step), so u may be any byte: a Q4_0 high nibble can stay in place (16× its value) unshifted.
+    /// </summary>
+    static abstract bool WideProducts { get; }
 }
 
 /// <summary>AVX2: vpmaddubsw (pairs to int16) then vpmaddwd by ones (pairs to int32); Q8_0 by the sign trick.</summary>
@@ -62,6 +68,8 @@ internal readonly unsafe struct Avx2ByteDot : IByteDot
         Avx2.Add(acc, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(prepared, Avx2.Sign(x, w)), Vector256.Create((short)1)));
 
     public static bool Q8UsesOffset => false;
+
+    public static bool WideProducts => false;
 }
 
 /// <summary>AVX-VNNI: one 256-bit vpdpbusd; Q8_0 by biasing w to unsigned.</summary>
@@ -87,6 +95,8 @@ internal readonly unsafe struct VnniByteDot : IByteDot
         AvxVnni.MultiplyWideningAndAdd(acc, prepared, x);
 
     public static bool Q8UsesOffset => true;
+
+    public static bool WideProducts => true;
 }
 
 /// <summary>The 256-bit kernels over a byte-dot implementation.</summary>
