@@ -164,7 +164,8 @@ public sealed unsafe partial class CpuBackend
                 if (kvStride != HeadDim)
                 {
                     // Rows read in place (decode): fetch the next block ahead (see PairBlock).
-                    PrefetchRows(k, v, kvStride, j0 + TiledKeyBlock, Math.Min(keyEnd, j0 + (2 * TiledKeyBlock)));
+                    PrefetchRows(k, kvStride, j0 + TiledKeyBlock, Math.Min(keyEnd, j0 + (2 * TiledKeyBlock)));
+                    PrefetchRows(v, kvStride, j0 + TiledKeyBlock, Math.Min(keyEnd, j0 + (2 * TiledKeyBlock)));
                 }
                 Scores<TOps, TVec, TW>(qt, k + (j0 * kvStride), kvStride, nk, st);
                 if (causal && j0 + nk - 1 > CausalOffset + firstRow)
