@@ -52,6 +52,14 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(json["decode_weight_bytes_per_token"]!.GetValue<long>() > 10_000, $"{json["decode_weight_bytes_per_token"]}");
         Assert.True(json["memory_read_bytes_per_s"]!.GetValue<double>() > 1e8, $"{json["memory_read_bytes_per_s"]}");
         Assert.True(json["decode_bandwidth_use"]!.GetValue<double>() > 0);
+        // The tiny preset's cache: every layer's K and V rows in float32, over prefill + (4 + 1)/2
+        // cached tokens on average, checked against the model's own config.
+        JsonNode config = JsonNode.Parse(File.ReadAllText(Path.Combine(_cache, "synthetic", "qwen2.5-vl-tiny-bf16-seed0", "config.json")))!;
+        JsonNode text = config["text_config"] ?? config;
+        int layers = text["num_hidden_layers"]!.GetValue<int>(), kvHeads = text["num_key_value_heads"]!.GetValue<int>();
+        int headDim = text["hidden_size"]!.GetValue<int>() / text["num_attention_heads"]!.GetValue<int>();
+        double cached = json["prefill_tokens"]!.GetValue<int>() + 2.5;
+        Assert.Equal(2.0 * layers * kvHeads * headDim * sizeof(float) * cached, json["decode_kv_bytes_per_token"]!.GetValue<double>(), 0);
         Assert.True(json["cpu_use"]!.GetValue<double>() > 0);
         Assert.False(string.IsNullOrEmpty(json["machine"]!["cpu"]!.GetValue<string>()));
         Assert.True(File.Exists(Path.Combine(_cache, "synthetic", "qwen2.5-vl-tiny-bf16-seed0", "config.json")));
@@ -204,6 +212,35 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData(new[] { 5.0, 1.0, 3.0 }, 3.0)]
     [InlineData(new[] { 4.0, 1.0, 2.0, 10.0 }, 3.0)]
     public void MedianOf_Values_ReturnsMiddle(double[] values, double expected) => Assert.Equal(expected, BenchReport.MedianOf(values));
+
+    [Fact]
+    public void BenchReport_PerPassProbes_BandwidthUseIsTheMedianOfPairedRatiosWithTheKvCacheCounted()
+    {
+        // 3 passes of 10 decode steps after 100 prompt tokens: a step reads 1 GB of weights plus
+        // 1 MB per cached token, 100 + (10 + 1)/2 = 105.5 of them on average → 1.1055 GB a step.
+        BenchSettings settings = BenchSettings.Parse(null, "qwen2.5-vl-tiny", "none", 100, 10, null, 2, 3, 0, "cpu", _cache);
+        BenchSample Pass(double decodeMs, double probe) =>
+            new(1, 0, 0, 1, 1, decodeMs, 0, 100, 0, 0, 0, "cpu", "qwen2_5_vl", "bf16", 10, 10, 1_000_000_000, 1_000_000)
+            {
+                MemoryReadBytesPerSecond = probe,
+            };
+        // Decode rates 11.055, 22.11 and 5.5275 GB/s against probes of 20, 25 and 10 GB/s: uses
+        // 0.55275, 0.8844 and 0.55275; the median is 0.55275. A median decode over the median
+        // probe would give 11.055 / 20 = 0.55275 too, so the slow pass's probe is set apart:
+        // over the best probe (25) it would be 0.4422.
+        var report = new BenchReport(settings, "tiny", [Pass(1000, 20e9), Pass(500, 25e9), Pass(2000, 10e9)], 1, "test");
+        Dictionary<string, object?> json = report.ToJson();
+        Assert.Equal(1_000_000_000L, json["decode_weight_bytes_per_token"]);
+        Assert.Equal(105_500_000.0, (double)json["decode_kv_bytes_per_token"]!);
+        Assert.Equal(20e9, (double)json["memory_read_bytes_per_s"]!);
+        Assert.Equal(0.553, (double)json["decode_bandwidth_use"]!, 3);
+        Assert.Contains("pass by pass", report.ToTable());
+
+        // Without per-pass probes, the one probe serves: median decode (11.055 GB/s) over 22.11 GB/s.
+        BenchSample Bare(double decodeMs) => Pass(decodeMs, 0) with { MemoryReadBytesPerSecond = null };
+        var single = new BenchReport(settings, "tiny", [Bare(1000), Bare(500), Bare(2000)], 1, "test") { MemoryReadBytesPerSecond = 22.11e9 };
+        Assert.Equal(0.5, (double)single.ToJson()["decode_bandwidth_use"]!, 3);
+    }
 
     [Fact]
     public void ArgMax_Ties_ReturnsFirst() => Assert.Equal(1, BenchRunner.ArgMax([0f, 2f, -1f, 2f]));

@@ -28,14 +28,34 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
 
     private string Weights => settings.Weights ?? First.StoredDType;
 
-    /// <summary>Measured memory read rate (bytes/s) with the bench's thread count, when probed.</summary>
+    /// <summary>One read-rate probe (bytes/s) for the whole run, used where the passes carry none.</summary>
     public double? MemoryReadBytesPerSecond { get; init; }
 
-    /// <summary>Weight bytes a decode step streams × decode steps per second.</summary>
-    private double DecodeBytesPerSecond => First.DecodeBytesPerToken * DecodeTokensPerSecond(Median(s => s.DecodeMs));
+    private bool PairedProbes => samples.All(s => s.MemoryReadBytesPerSecond is > 0);
 
-    /// <summary>Share of the measured read bandwidth the decode's weight streaming reaches (1 = all of it).</summary>
-    private double? BandwidthUse => MemoryReadBytesPerSecond is > 0 ? DecodeBytesPerSecond / MemoryReadBytesPerSecond : null;
+    /// <summary>The read rate reported: the median of the per-pass probes, else the one probe.</summary>
+    private double? ReadRate => PairedProbes ? Median(s => s.MemoryReadBytesPerSecond!.Value) : MemoryReadBytesPerSecond;
+
+    /// <summary>
+    /// KV-cache bytes an average decode step reads: step g (from 0) attends over prompt + g + 1
+    /// cached tokens, so the mean over G steps is prompt + (G + 1)/2 of them.
+    /// </summary>
+    private double KvBytesPerStep => First.KvBytesPerPosition * (First.PromptTotalTokens + ((settings.GenTokens + 1) / 2.0));
+
+    /// <summary>Bytes a decode step must read from memory: its weights and the KV cache it attends over.</summary>
+    private double DecodeStepBytes => First.DecodeBytesPerToken + KvBytesPerStep;
+
+    /// <summary>Those bytes × decode steps per second (median decode time).</summary>
+    private double DecodeBytesPerSecond => DecodeStepBytes * DecodeTokensPerSecond(Median(s => s.DecodeMs));
+
+    /// <summary>
+    /// Share of the measured read bandwidth the decode reaches (1 = all of it): the median over
+    /// passes of each pass's decode read rate over the probe taken right after it, else the
+    /// median decode over the one probe.
+    /// </summary>
+    private double? BandwidthUse => PairedProbes
+        ? Median(s => DecodeStepBytes * DecodeTokensPerSecond(s.DecodeMs) / s.MemoryReadBytesPerSecond!.Value)
+        : MemoryReadBytesPerSecond is > 0 ? DecodeBytesPerSecond / MemoryReadBytesPerSecond : null;
 
     private int Threads => settings.Threads > 0 ? settings.Threads : settings.Backend == "reference" ? 1 : Environment.ProcessorCount;
 
@@ -79,7 +99,8 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
             ["peak_rss_source"] = peakRssSource,
             ["alloc_bytes_per_token"] = R(AllocPerToken),
             ["decode_weight_bytes_per_token"] = First.DecodeBytesPerToken,
-            ["memory_read_bytes_per_s"] = MemoryReadBytesPerSecond is double bw ? Math.Round(bw) : null,
+            ["decode_kv_bytes_per_token"] = Math.Round(KvBytesPerStep),
+            ["memory_read_bytes_per_s"] = ReadRate is double bw ? Math.Round(bw) : null,
             ["decode_bandwidth_use"] = BandwidthUse is double use ? R(use) : null,
             ["cpu_use"] = R(CpuUse),
             ["load_average"] = MachineInfo.LoadAverage(),
@@ -125,7 +146,7 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
         o.AppendLine(C($"{"alloc/token",-14}{AllocPerToken,12:F0} B     (all threads, decode loop)"));
         if (BandwidthUse is double use)
         {
-            o.AppendLine(C($"{"decode memory",-14}{DecodeBytesPerSecond / 1e9,12:F1} GB/s  ({First.DecodeBytesPerToken / 1e9:F2} GB of weights a token; {use * 100:F0}% of the {MemoryReadBytesPerSecond / 1e9:F1} GB/s measured read rate)"));
+            o.AppendLine(C($"{"decode memory",-14}{DecodeBytesPerSecond / 1e9,12:F1} GB/s  ({First.DecodeBytesPerToken / 1e9:F2} GB of weights + {KvBytesPerStep / 1e9:F3} GB of KV cache a token; {use * 100:F0}% of the {ReadRate / 1e9:F1} GB/s measured read rate{(PairedProbes ? ", pass by pass" : "")})"));
         }
         o.AppendLine(C($"{"cpu use",-14}{CpuUse,12:F2}       (process CPU / (wall x threads); load average {MachineInfo.LoadAverage()?.ToString(CultureInfo.InvariantCulture) ?? "n/a"})"));
         o.AppendLine();

@@ -14,7 +14,11 @@ namespace QwenVL.Cli.Bench;
 public sealed record BenchSample(
     double LoadMs, double PreprocessMs, double ImageEncodeMs, double PrefillMs, double TtftMs, double DecodeMs,
     long DecodeAllocatedBytes, int PromptTotalTokens, int ImageTokens, int ResizedWidth, int ResizedHeight, string BackendName, string ModelType, string StoredDType,
-    double PassWallMs, double PassCpuMs, long DecodeBytesPerToken = 0);
+    double PassWallMs, double PassCpuMs, long DecodeBytesPerToken = 0, long KvBytesPerPosition = 0)
+{
+    /// <summary>The read-rate probe taken right after this pass (bytes/s), when one was.</summary>
+    public double? MemoryReadBytesPerSecond { get; init; }
+}
 
 /// <summary>Runs benchmark passes.</summary>
 public static class BenchRunner
@@ -84,7 +88,7 @@ public static class BenchRunner
 
         return new BenchSample(loadMs, preprocessMs, encodeMs, prefillMs, preprocessMs + encodeMs + prefillMs, decodeMs,
             allocated, ids.Length, imageTokens, image?.ResizedWidth ?? 0, image?.ResizedHeight ?? 0, model.BackendName, model.Info.ModelType, stored,
-            pass.Elapsed.TotalMilliseconds, cpuMs, model.Text.DecodeBytesPerToken);
+            pass.Elapsed.TotalMilliseconds, cpuMs, model.Text.DecodeBytesPerToken, model.Text.KvBytesPerPosition);
     }
 
     /// <summary>

@@ -44,11 +44,12 @@ public static class BenchCommand
             bool peakResets = MachineInfo.ResetPeakRss();
             var samples = new List<BenchSample>();
             // The read-rate ceiling decode is held to, with the same thread count (1 GiB, well under
-            // 1 s), probed after every measured pass and the best kept: neighbours on a shared VM
-            // move it by ±20% from minute to minute, and one probe in a slow minute made decode look
-            // faster than memory (a use of 1.38 was seen). The probe's own 1 GiB is kept out of the
-            // peak RSS: the peak is read before each probe and the high-water mark reset after it
-            // (without a resettable mark, one probe runs after the peak is read, as before).
+            // 1 s), probed right after every measured pass's decode and paired with it: neighbours
+            // on a shared VM move it 2× from minute to minute, so a probe from another minute (one
+            // slow probe once made decode look 1.38× faster than memory; the best of all probes
+            // made it look slower) says little about this pass. The probe's own 1 GiB is kept out
+            // of the peak RSS: the peak is read before each probe and the high-water mark reset
+            // after it (without a resettable mark, one probe runs after the peak is read).
             int probeThreads = s.Threads > 0 ? s.Threads : Environment.ProcessorCount;
             bool probeEachPass = s.GenTokens > 0 && peakResets;
             double? bandwidth = null;
@@ -69,13 +70,13 @@ public static class BenchCommand
                 BenchSample sample = BenchRunner.RunOnce(folder, s, png);
                 if (!warm)
                 {
-                    samples.Add(sample);
                     if (probeEachPass)
                     {
                         passPeak = Math.Max(passPeak, MachineInfo.PeakRss().Bytes);
-                        bandwidth = Math.Max(bandwidth ?? 0, MemoryBandwidth.Measure(probeThreads));
+                        sample = sample with { MemoryReadBytesPerSecond = MemoryBandwidth.Measure(probeThreads) };
                         MachineInfo.ResetPeakRss();
                     }
+                    samples.Add(sample);
                 }
                 // Progress on stderr even with --json (stdout keeps exactly one object): 3B passes take minutes.
                 Console.Error.WriteLine(FormattableString.Invariant(

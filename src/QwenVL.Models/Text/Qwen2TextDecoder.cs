@@ -33,6 +33,12 @@ public sealed class Qwen2TextDecoder
     /// <summary>Weight bytes one decode step streams from memory (see <see cref="Qwen2TextWeights.DecodeBytesPerToken"/>).</summary>
     public long DecodeBytesPerToken => _w.DecodeBytesPerToken;
 
+    /// <summary>
+    /// Cache bytes one decode step reads per cached token: every layer's K and V rows (float32). A
+    /// step at cache length L reads L + 1 of them, on top of <see cref="DecodeBytesPerToken"/>.
+    /// </summary>
+    public long KvBytesPerPosition => 2L * Config.NumLayers * Config.KvDim * sizeof(float);
+
     /// <summary>Optional activation tap ("text.blk.{i}.out", "text.norm").</summary>
     public IActivationTap? Tap { get; set; }
 
