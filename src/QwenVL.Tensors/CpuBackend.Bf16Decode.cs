@@ -1,7 +1,8 @@
 // CpuBackend's decode-shaped matmul over BF16 weights (1 to GemmMinRows-1 x-rows): each thread takes
 // a contiguous slice of weight rows and walks it in 4 quarters in step, so 4 memory streams are in
 // flight per thread (one stream reads ~11 GB/s here, four ~18 GB/s); one x-row on AVX-512 walks 8
-// eighths first (8 streams, 6–8% faster again over a 3B model's matvecs); x is split into even/odd
+// eighths first (8 streams, 6–8% faster again over a 3B model's matvecs; a thread done early takes
+// the others' remaining eighth steps); x is split into even/odd
 // lanes once per call. x-rows go 4, 2 or 1 at a time against each group of 4 weight rows, which
 // stays in L1/L2 between x-groups, so a weight byte comes from memory once per call whatever n is.
 // The scalar level keeps the row-widening path (the plain reference).
@@ -29,9 +30,12 @@ public sealed unsafe partial class CpuBackend
                     default: Bf16MatVec<Bf16Lanes128, Vector128<float>>.Split(row, k, to); break;
                 }
             }
-            var job = new Bf16DecodeJob { W = w, Split = split, Y = y, Bias = bias, N = n, K = k, M = m, Level = Level };
             // At least 16 weight rows per thread, so each of its 4 streams gets a few rows.
             int partitions = (long)n * m * k < ParallelMultiplyAdds ? 1 : Math.Min(Math.Max(1, m / 16), Pool.ThreadCount);
+            // The eighth walk's claim counters (see CpuBackend.Interleaved.cs), on this call's stack.
+            int* claims = stackalloc int[partitions * ClaimStride];
+            new Span<int>(claims, partitions * ClaimStride).Clear();
+            var job = new Bf16DecodeJob { W = w, Split = split, Y = y, Bias = bias, N = n, K = k, M = m, Level = Level, Claims = claims };
             Pool.Run(ref job, partitions);
         }
     }
@@ -42,40 +46,65 @@ public sealed unsafe partial class CpuBackend
         public float* Split, Y, Bias;
         public int N, K, M;
         public SimdLevel Level;
+        public int* Claims;
 
         public readonly void Execute(int partition, int partitionCount)
         {
-            (int c0, int c1) = PartitionRange(partition, partitionCount, M);
             switch (Level)
             {
-                case SimdLevel.Vector512: Run<Bf16Lanes512, Vector512<float>>(c0, c1); break;
-                case SimdLevel.Vector256: Run<Bf16Lanes256, Vector256<float>>(c0, c1); break;
-                default: Run<Bf16Lanes128, Vector128<float>>(c0, c1); break;
+                case SimdLevel.Vector512: Run<Bf16Lanes512, Vector512<float>>(partition, partitionCount); break;
+                case SimdLevel.Vector256: Run<Bf16Lanes256, Vector256<float>>(partition, partitionCount); break;
+                default: Run<Bf16Lanes128, Vector128<float>>(partition, partitionCount); break;
             }
         }
 
-        private readonly void Run<TLanes, TVec>(int c0, int c1)
+        private readonly void Run<TLanes, TVec>(int partition, int partitionCount)
             where TLanes : struct, IBf16Lanes<TVec>
             where TVec : struct
         {
+            (int c0, int c1) = PartitionRange(partition, partitionCount, M);
             float* r = stackalloc float[16];
-            if (N == 1 && Level == SimdLevel.Vector512)
+            bool eighths = N == 1 && Level == SimdLevel.Vector512;
+            if (eighths)
             {
                 // One x-row on AVX-512 (32 vector registers for the 16 accumulators): 8 streams in
                 // step, 8 eighths of the slice; the rest below. A 3B model's BF16 decode matvecs ran
-                // 6–8% faster than with 4 streams (paired runs).
-                int eighth = (c1 - c0) / 8;
-                for (int t = 0; t < eighth; t++)
-                {
-                    Bf16MatVec<TLanes, TVec>.Rows8X1(W + ((long)(c0 + t) * K), (long)eighth * K, Split, K, r);
-                    for (int q = 0; q < 8; q++)
-                    {
-                        int col = c0 + t + (q * eighth);
-                        Y[col] = r[q] + (Bias == null ? 0f : Bias[col]);
-                    }
-                }
-                c0 += 8 * eighth;
+                // 6–8% faster than with 4 streams (paired runs). Steps are claimed, and the others'
+                // are taken once this slice is done, as in the interleaved quantized walk.
+                Eighths<TLanes, TVec>(partition, partitionCount, r);
+                c0 += 8 * ((c1 - c0) / 8);
             }
+            Rest<TLanes, TVec>(c0, c1, r);
+            for (int other = 1; eighths && other < partitionCount; other++)
+            {
+                Eighths<TLanes, TVec>((partition + other) % partitionCount, partitionCount, r);
+            }
+        }
+
+        /// <summary>Claims and runs steps of <paramref name="owner"/>'s eighth walk until none are left.</summary>
+        private readonly void Eighths<TLanes, TVec>(int owner, int partitionCount, float* r)
+            where TLanes : struct, IBf16Lanes<TVec>
+            where TVec : struct
+        {
+            (int c0, int c1) = PartitionRange(owner, partitionCount, M);
+            int eighth = (c1 - c0) / 8;
+            ref int claim = ref Claims[owner * ClaimStride];
+            for (int t = Interlocked.Increment(ref claim) - 1; t < eighth; t = Interlocked.Increment(ref claim) - 1)
+            {
+                Bf16MatVec<TLanes, TVec>.Rows8X1(W + ((long)(c0 + t) * K), (long)eighth * K, Split, K, r);
+                for (int q = 0; q < 8; q++)
+                {
+                    int col = c0 + t + (q * eighth);
+                    Y[col] = r[q] + (Bias == null ? 0f : Bias[col]);
+                }
+            }
+        }
+
+        /// <summary>Weight rows [c0, c1) in 4 quarters in step, then the 0–3 left over.</summary>
+        private readonly void Rest<TLanes, TVec>(int c0, int c1, float* r)
+            where TLanes : struct, IBf16Lanes<TVec>
+            where TVec : struct
+        {
             int quarter = (c1 - c0) / 4;
             for (int t = 0; t < quarter; t++)
             {

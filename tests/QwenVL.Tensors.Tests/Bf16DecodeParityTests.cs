@@ -76,6 +76,32 @@ public class Bf16DecodeParityTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void MatMul_Bf16OneRow_StepsTakenByOtherThreads_MatchOneThreadBitForBit(SimdLevel level)
+    {
+        // Threads that finish their slice claim the others' remaining eighth steps. 5 threads on
+        // this 2-core machine are descheduled often, so steps change hands on most calls; each
+        // weight row's arithmetic is the same whoever runs it (Rows8X1 ≡ Rows4X1), so every call
+        // must equal the one-thread result exactly. 5 slices of 8 eighths × 3 steps, plus a tail;
+        // k = 512 puts the call over the threshold (65536 multiply-adds) below which it runs on one thread.
+        using CpuBackend many = new(threads: 5, maxSimd: level);
+        using CpuBackend one = new(threads: 1, maxSimd: level);
+        var random = new Random(TestData.Seed);
+        const int k = 512, m = (5 * 8 * 3) + 13;
+        using NativeTensor w = NativeTensor.FromFloats(TestData.Uniform(random, m * k), DType.BF16, m, k);
+        float[] x = TestData.Uniform(random, k), bias = TestData.Uniform(random, m);
+        var expected = new float[m];
+        one.MatMul(x, 1, k, w.View, bias, expected);
+        var actual = new float[m];
+        for (int call = 0; call < 40; call++)
+        {
+            actual.AsSpan().Fill(float.NaN);
+            many.MatMul(x, 1, k, w.View, bias, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     private static void Check(CpuBackend cpu, Random random, int n, int k, int m, bool withBias)
     {
         float[] x = TestData.Uniform(random, n * k);

@@ -230,6 +230,32 @@ public class InterleavedQuantTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMul_InterleavedDecode_StepsTakenByOtherThreads_MatchOneThreadBitForBit(SimdLevel level, DType dtype)
+    {
+        // Threads that finish their own groups claim the others' remaining eighth steps. 5 threads
+        // on this 2-core machine are descheduled often, so steps change hands on most calls; a
+        // group's sums do not depend on which kernel or thread ran it, so every call must equal the
+        // one-thread result exactly. 5 partitions of 8 eighths × 3 steps of 8-row groups, plus 3 groups.
+        using CpuBackend many = new(threads: 5, maxSimd: level);
+        using CpuBackend one = new(threads: 1, maxSimd: level);
+        var random = new Random(TestData.Seed);
+        const int k = 128, m = ((5 * 8 * 3) + 3) * 8;
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        using NativeTensor x8 = Interleave(w);
+        float[] x = TestData.Uniform(random, k, -2f, 2f), bias = TestData.Uniform(random, m);
+        var expected = new float[m];
+        one.MatMul(x, 1, k, x8.View, bias, expected);
+        var actual = new float[m];
+        for (int call = 0; call < 40; call++)
+        {
+            actual.AsSpan().Fill(float.NaN);
+            many.MatMul(x, 1, k, x8.View, bias, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     internal static unsafe NativeTensor Interleave(NativeTensor w)
     {
         Assert.True(RowInterleave.TryInterleavedType(w.View.DType, out DType type));
