@@ -33,15 +33,24 @@ internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
     // model's matvecs: 0.99–1.01; a variant with loads only ran no faster either: the reads bound
     // it); what the change buys is issue slots for whatever shares the core.
 
+    // The four one-row entry points are never inlined into their callers: compiled on their own,
+    // each gets the whole loop with every Row and Sum inlined (64 vpdpbusd and no calls per 8-stream
+    // block). Inlined into the decode walk, which holds all four, they ran the JIT out of inlining
+    // budget and RowQ8/SumQ8 became calls per block and group (45% of a Q8_0 decode's samples).
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results) =>
         Streams4<Q8Rows>(g0, g1, g2, g3, blocks, q, d, o, results);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results) =>
         Streams4<Q4Rows>(g0, g1, g2, g3, blocks, q, d, o, results);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Q8_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results) =>
         Streams8<Q8Rows>(g, step, blocks, q, d, o, results);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results) =>
         Streams8<Q4Rows>(g, step, blocks, q, d, o, results);
 
