@@ -90,16 +90,7 @@ public class Bf16DecodeParityTests
         var random = new Random(TestData.Seed);
         const int k = 512, m = (5 * 8 * 3) + 13;
         using NativeTensor w = NativeTensor.FromFloats(TestData.Uniform(random, m * k), DType.BF16, m, k);
-        float[] x = TestData.Uniform(random, k), bias = TestData.Uniform(random, m);
-        var expected = new float[m];
-        one.MatMul(x, 1, k, w.View, bias, expected);
-        var actual = new float[m];
-        for (int call = 0; call < 40; call++)
-        {
-            actual.AsSpan().Fill(float.NaN);
-            many.MatMul(x, 1, k, w.View, bias, actual);
-            Assert.Equal(expected, actual);
-        }
+        TestData.AssertOneRowMatchesOneThread(many, one, TestData.Uniform(random, k), w.View, TestData.Uniform(random, m));
     }
 
     private static void Check(CpuBackend cpu, Random random, int n, int k, int m, bool withBias)

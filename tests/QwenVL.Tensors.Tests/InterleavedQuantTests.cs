@@ -244,16 +244,7 @@ public class InterleavedQuantTests
         const int k = 128, m = ((5 * 8 * 3) + 3) * 8;
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
         using NativeTensor x8 = Interleave(w);
-        float[] x = TestData.Uniform(random, k, -2f, 2f), bias = TestData.Uniform(random, m);
-        var expected = new float[m];
-        one.MatMul(x, 1, k, x8.View, bias, expected);
-        var actual = new float[m];
-        for (int call = 0; call < 40; call++)
-        {
-            actual.AsSpan().Fill(float.NaN);
-            many.MatMul(x, 1, k, x8.View, bias, actual);
-            Assert.Equal(expected, actual);
-        }
+        TestData.AssertOneRowMatchesOneThread(many, one, TestData.Uniform(random, k, -2f, 2f), x8.View, TestData.Uniform(random, m));
     }
 
     internal static unsafe NativeTensor Interleave(NativeTensor w)

@@ -47,6 +47,23 @@ internal static class TestData
     }
 
     /// <summary>
+    /// One decode-shaped matmul (one x-row) on <paramref name="one"/>, then 40 on <paramref name="many"/>,
+    /// each equal to the first bit for bit: which thread runs which weight rows must not change a sum.
+    /// </summary>
+    public static void AssertOneRowMatchesOneThread(CpuBackend many, CpuBackend one, float[] x, TensorView w, float[] bias)
+    {
+        var expected = new float[w.Rows];
+        one.MatMul(x, 1, w.Cols, w, bias, expected);
+        var actual = new float[w.Rows];
+        for (int call = 0; call < 40; call++)
+        {
+            actual.AsSpan().Fill(float.NaN);
+            many.MatMul(x, 1, w.Cols, w, bias, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    /// <summary>
     /// Attention inputs [rows, width]: q and k in [−2, 2], so scores are of order ±several and a
     /// running max really moves between key blocks; v in [−1, 1].
     /// </summary>
