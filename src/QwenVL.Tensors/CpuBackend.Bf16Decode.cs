@@ -88,8 +88,7 @@ public sealed unsafe partial class CpuBackend
         {
             (int c0, int c1) = PartitionRange(owner, partitionCount, M);
             int eighth = (c1 - c0) / 8;
-            ref int claim = ref Claims[owner * ClaimStride];
-            for (int t = Interlocked.Increment(ref claim) - 1; t < eighth; t = Interlocked.Increment(ref claim) - 1)
+            while (TryClaim(ref Claims[owner * ClaimStride], eighth, out int t))
             {
                 Bf16MatVec<TLanes, TVec>.Rows8X1(W + ((long)(c0 + t) * K), (long)eighth * K, Split, K, r);
                 for (int q = 0; q < 8; q++)

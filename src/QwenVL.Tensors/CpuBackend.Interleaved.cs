@@ -16,6 +16,13 @@ public sealed unsafe partial class CpuBackend
     // Ints between two partitions' claim counters: 64 bytes, so they never share a cache line.
     private const int ClaimStride = 16;
 
+    /// <summary>Takes the next unclaimed step below <paramref name="steps"/> from a shared counter.</summary>
+    private static bool TryClaim(ref int counter, int steps, out int step)
+    {
+        step = Interlocked.Increment(ref counter) - 1;
+        return step < steps;
+    }
+
     private void MatMulInterleaved(ref QuantMatMulJob job, int partitionsWanted)
     {
         int padded = job.N == 1 ? 1 : (job.N + 3) / 4 * 4;
@@ -124,8 +131,7 @@ public sealed unsafe partial class CpuBackend
             bool q8 = j.WType == DType.Q8_0x8;
             int eighth = (g1 - g0) / 8;
             nint eighthBytes = (nint)(eighth * groupBytes);
-            ref int claim = ref Claims[owner * ClaimStride];
-            for (int t = Interlocked.Increment(ref claim) - 1; t < eighth; t = Interlocked.Increment(ref claim) - 1)
+            while (TryClaim(ref Claims[owner * ClaimStride], eighth, out int t))
             {
                 int g = g0 + t;
                 byte* w = j.W + (g * groupBytes);

@@ -162,12 +162,7 @@ public class InterleavedQuantTests
         var random = new Random(TestData.Seed);
         const int m = 64, k = 96;
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
-        Span<byte> bytes = w.Bytes;
-        int blockBytes = DTypeInfo.BlockBytes(dtype);
-        for (int block = 0; block < bytes.Length / blockBytes; block++)
-        {
-            BitConverter.TryWriteBytes(bytes[(block * blockBytes)..], halves[block % halves.Length]);
-        }
+        EachBlock(w, dtype, (block, index) => BitConverter.TryWriteBytes(block, halves[index % halves.Length]));
         using NativeTensor x8 = Interleave(w);
         float[] x = TestData.Uniform(random, k, -2f, 2f);
         var expected = new float[m];
@@ -202,13 +197,7 @@ public class InterleavedQuantTests
         var random = new Random(TestData.Seed);
         const int m = 64, k = 256;
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
-        Span<byte> bytes = w.Bytes;
-        int blockBytes = DTypeInfo.BlockBytes(dtype);
-        for (int block = 0; block < bytes.Length / blockBytes; block++)
-        {
-            Span<byte> quants = bytes.Slice((block * blockBytes) + 2, blockBytes - 2);
-            quants.Fill(block % 3 == 2 ? (byte)0x00 : (byte)0xFF);
-        }
+        EachBlock(w, dtype, (block, index) => block[2..].Fill(index % 3 == 2 ? (byte)0x00 : (byte)0xFF));
         using NativeTensor x8 = Interleave(w);
         foreach (int n in new[] { 1, 4 })
         {
@@ -245,6 +234,19 @@ public class InterleavedQuantTests
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
         using NativeTensor x8 = Interleave(w);
         TestData.AssertOneRowMatchesOneThread(many, one, TestData.Uniform(random, k, -2f, 2f), x8.View, TestData.Uniform(random, m));
+    }
+
+    private delegate void BlockEdit(Span<byte> block, int index);
+
+    /// <summary>Calls <paramref name="edit"/> on every block of <paramref name="w"/> (2-byte f16 scale, then the quants), in order.</summary>
+    private static void EachBlock(NativeTensor w, DType dtype, BlockEdit edit)
+    {
+        Span<byte> bytes = w.Bytes;
+        int blockBytes = DTypeInfo.BlockBytes(dtype);
+        for (int index = 0; index < bytes.Length / blockBytes; index++)
+        {
+            edit(bytes.Slice(index * blockBytes, blockBytes), index);
+        }
     }
 
     internal static unsafe NativeTensor Interleave(NativeTensor w)
