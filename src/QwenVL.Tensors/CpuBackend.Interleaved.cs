@@ -1,9 +1,9 @@
-// CpuBackend's matmul for 8-row interleaved Q8_0x8 / Q4_0x8 weights (Quant/RowInterleave.cs). One
-// x-row (decode): each thread's run of row groups is walked in 8 eighths in step (8 memory streams,
-// 64 rows per kernel call; a thread done early takes the others' remaining steps), what is left in
-// 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups,
-// 4 x-rows per kernel call, the activation rows padded to a multiple of 4 with copies of the last
-// one (their results are dropped).
+// CpuBackend's matmul for 8-row interleaved Q8_0x8 / Q4_0x8 / Q4_Kx8 / Q6_Kx8 weights
+// (Quant/RowInterleave.cs). One x-row (decode): each thread's run of row groups is walked in 8 eighths
+// in step (8 memory streams, 64 rows per kernel call; a thread done early takes the others' remaining
+// steps), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
+// call, the activation rows padded to a multiple of 4 with copies of the last one (their results are
+// dropped); K-quants with more x-rows dequantize each weight row instead (no multi-row kernel).
 // Prefill under MatMulPrecision.FastBf16 does not come here: the BF16 GEMM dequantizes panels itself.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -25,8 +25,19 @@ public sealed unsafe partial class CpuBackend
 
     private void MatMulInterleaved(ref QuantMatMulJob job, int partitionsWanted)
     {
+        bool kQuant = job.WType is DType.Q4_Kx8 or DType.Q6_Kx8;
+        if (kQuant && job.N > 1)
+        {
+            var floatJob = new DequantMatMulJob { Inner = job };
+            Pool.Run(ref floatJob, partitionsWanted);
+            return;
+        }
         int padded = job.N == 1 ? 1 : (job.N + 3) / 4 * 4;
         QuantizeActivations(ref job, padded);
+        if (kQuant)
+        {
+            ActivationQuantizer.KQuantSide(DTypeInfo.BlockFormat(job.WType), job.Q, job.D, job.K, job.Side);
+        }
         int blocks = job.K / 32;
         for (int i = job.N; i < padded; i++)
         {
@@ -131,11 +142,20 @@ public sealed unsafe partial class CpuBackend
             bool q8 = j.WType == DType.Q8_0x8;
             int eighth = (g1 - g0) / 8;
             nint eighthBytes = (nint)(eighth * groupBytes);
+            byte** streams = stackalloc byte*[8];
             while (TryClaim(ref Claims[owner * ClaimStride], eighth, out int t))
             {
                 int g = g0 + t;
                 byte* w = j.W + (g * groupBytes);
-                if (q8) { TDot.Q8_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
+                if (j.WType is DType.Q4_Kx8 or DType.Q6_Kx8)
+                {
+                    for (int s = 0; s < 8; s++)
+                    {
+                        streams[s] = w + (s * eighthBytes);
+                    }
+                    KQuant(streams, 8, results);
+                }
+                else if (q8) { TDot.Q8_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
                 else { TDot.Q4_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
                 for (int s = 0; s < 8; s++)
                 {
@@ -157,7 +177,7 @@ public sealed unsafe partial class CpuBackend
                 int g = g0 + t;
                 byte* w = j.W + (g * groupBytes);
                 long step = quarter * groupBytes;
-                Kernel(q8, w, w + step, w + (2 * step), w + (3 * step), blocks, results);
+                Kernel(q8, w, w + step, w + (2 * step), w + (3 * step), blocks, results, 4);
                 for (int s = 0; s < 4; s++)
                 {
                     Store(j.Y, (g + (s * quarter)) * 8, results + (8 * s));
@@ -170,7 +190,7 @@ public sealed unsafe partial class CpuBackend
                 byte* w1 = j.W + ((g + Math.Min(1, count - 1)) * groupBytes);
                 byte* w2 = j.W + ((g + Math.Min(2, count - 1)) * groupBytes);
                 byte* w3 = j.W + ((g + Math.Min(3, count - 1)) * groupBytes);
-                Kernel(q8, w0, w1, w2, w3, blocks, results);
+                Kernel(q8, w0, w1, w2, w3, blocks, results, count);
                 for (int s = 0; s < count; s++)
                 {
                     Store(j.Y, (g + s) * 8, results + (8 * s));
@@ -178,11 +198,29 @@ public sealed unsafe partial class CpuBackend
             }
         }
 
-        private readonly void Kernel(bool q8, byte* w0, byte* w1, byte* w2, byte* w3, int blocks, float* results)
+        private readonly void Kernel(bool q8, byte* w0, byte* w1, byte* w2, byte* w3, int blocks, float* results, int count)
         {
             QuantMatMulJob j = Inner;
-            if (q8) { TDot.Q8_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
+            if (j.WType is DType.Q4_Kx8 or DType.Q6_Kx8)
+            {
+                // The K-quant kernel takes any number of groups: a tail's repeats are not read again.
+                byte** streams = stackalloc byte*[4];
+                streams[0] = w0;
+                streams[1] = w1;
+                streams[2] = w2;
+                streams[3] = w3;
+                KQuant(streams, count, results);
+            }
+            else if (q8) { TDot.Q8_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
             else { TDot.Q4_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
+        }
+
+        /// <summary>A K-quant kernel call over <paramref name="count"/> groups at streams[0..count).</summary>
+        private readonly void KQuant(byte** streams, int count, float* results)
+        {
+            QuantMatMulJob j = Inner;
+            if (j.WType == DType.Q4_Kx8) { TDot.Q4_K(streams, count, j.K / 256, j.Q, j.D, j.Side, results); }
+            else { TDot.Q6_K(streams, count, j.K / 256, j.Q, j.D, (int*)j.Side, results); }
         }
 
         /// <summary>

@@ -1,7 +1,8 @@
 // CpuBackend's matmul for block-quantized weights. Q8_0 / Q4_0: activations quantized once per call
 // to int8 blocks, then int8 dot products (Quant/QuantDot*.cs): prefill in 32×16 tiles, 4 x-rows per
 // weight row; decode (n < 4) one slice of weight rows per thread, walked in 4 quarters (4 streams).
-// Q4_K / Q6_K: dequantize a row, then float dots (correct, not tuned). Per-thread scratch: no allocation.
+// Q4_K / Q6_K: decode on their interleaved layouts (CpuBackend.Interleaved.cs); otherwise dequantize a
+// row, then float dots (correct, not tuned). Per-thread scratch: no allocation.
 // With MatMulPrecision.FastBf16, prefill-sized calls take the BF16 GEMM instead (panels dequantized).
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -97,6 +98,7 @@ public sealed unsafe partial class CpuBackend
         job.Q = scratch.Q;
         job.D = scratch.D;
         job.S = scratch.S;
+        job.Side = scratch.Side;
         var quantize = new ActivationJob
         {
             X = job.X, Q = job.Q, D = job.D, S = job.S, Rows = job.N, K = job.K, Bias = QuantKernels.WeightBias(DTypeInfo.BlockFormat(job.WType)), Level = Level,
@@ -114,6 +116,9 @@ public sealed unsafe partial class CpuBackend
         public sbyte* Q;
         public float* D;
         public int* S;
+
+        /// <summary>K-quants' activation sums (ActivationQuantizer.KQuantSide), k/16 slots for one row.</summary>
+        public float* Side;
 
         public readonly (int I0, int I1, int J0, int J1) Tile(int tile)
         {
@@ -238,7 +243,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>Q4_K / Q6_K: each weight row of a tile is dequantized once into per-thread floats.</summary>
+    /// <summary>Q4_K / Q6_K (either layout): each weight row of a tile is dequantized once into per-thread floats.</summary>
     private struct DequantMatMulJob : IParallelJob
     {
         public QuantMatMulJob Inner;
@@ -254,7 +259,14 @@ public sealed unsafe partial class CpuBackend
                 (int i0, int i1, int j0, int j1) = j.Tile(tile);
                 for (int col = j0; col < j1; col++)
                 {
-                    BlockFormats.Dequantize(new ReadOnlySpan<byte>(j.W + ((long)col * j.RowBytes), j.RowBytes), j.WType, row);
+                    if (DTypeInfo.IsInterleaved(j.WType))
+                    {
+                        RowInterleave.ReadRow(j.WType, (nint)j.W, j.K, col, row);
+                    }
+                    else
+                    {
+                        BlockFormats.Dequantize(new ReadOnlySpan<byte>(j.W + ((long)col * j.RowBytes), j.RowBytes), j.WType, row);
+                    }
                     float b = j.Bias == null ? 0f : j.Bias[col];
                     for (int i = i0; i < i1; i++)
                     {
@@ -274,12 +286,15 @@ public sealed unsafe partial class CpuBackend
         private sbyte[] _q = [];
         private float[] _d = [];
         private int[] _s = [];
+        private float[] _side = [];
 
         public sbyte* Q => (sbyte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_q));
 
         public float* D => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_d));
 
         public int* S => (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_s));
+
+        public float* Side => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_side));
 
         public static ActivationScratch ForCurrentThread(long values, long blocks)
         {
@@ -293,6 +308,7 @@ public sealed unsafe partial class CpuBackend
             {
                 scratch._d = GC.AllocateUninitializedArray<float>(checked((int)blocks), pinned: true);
                 scratch._s = GC.AllocateUninitializedArray<int>(checked((int)blocks), pinned: true);
+                scratch._side = GC.AllocateUninitializedArray<float>(checked((int)(2 * blocks)), pinned: true);
             }
             return scratch;
         }

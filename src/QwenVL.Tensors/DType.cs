@@ -34,22 +34,31 @@ public enum DType
 
     /// <summary>Q4_0 with 8 rows interleaved per block (Quant/RowInterleave.cs); same bytes per value, rows not contiguous.</summary>
     Q4_0x8,
+
+    /// <summary>Q4_K with 8 rows interleaved per super-block (Quant/RowInterleave.cs); same bytes, rows not contiguous.</summary>
+    Q4_Kx8,
+
+    /// <summary>Q6_K with 8 rows interleaved per super-block (Quant/RowInterleave.cs); same bytes, rows not contiguous.</summary>
+    Q6_Kx8,
 }
 
 /// <summary>Sizes of <see cref="DType"/> elements and blocks.</summary>
 public static class DTypeInfo
 {
     /// <summary>True for the block-quantized formats.</summary>
-    public static bool IsQuantized(DType dtype) => dtype is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K or DType.Q8_0x8 or DType.Q4_0x8;
+    public static bool IsQuantized(DType dtype) => dtype is DType.Q8_0 or DType.Q4_0 or DType.Q4_K or DType.Q6_K
+        or DType.Q8_0x8 or DType.Q4_0x8 or DType.Q4_Kx8 or DType.Q6_Kx8;
 
     /// <summary>True for the row-interleaved forms, whose rows are not contiguous byte ranges.</summary>
-    public static bool IsInterleaved(DType dtype) => dtype is DType.Q8_0x8 or DType.Q4_0x8;
+    public static bool IsInterleaved(DType dtype) => dtype is DType.Q8_0x8 or DType.Q4_0x8 or DType.Q4_Kx8 or DType.Q6_Kx8;
 
     /// <summary>The ggml block format of an interleaved type (itself for every other type).</summary>
     public static DType BlockFormat(DType dtype) => dtype switch
     {
         DType.Q8_0x8 => DType.Q8_0,
         DType.Q4_0x8 => DType.Q4_0,
+        DType.Q4_Kx8 => DType.Q4_K,
+        DType.Q6_Kx8 => DType.Q6_K,
         _ => dtype,
     };
 
@@ -67,7 +76,7 @@ public static class DTypeInfo
     {
         DType.F32 or DType.F16 or DType.BF16 => 1,
         DType.Q8_0 or DType.Q4_0 or DType.Q8_0x8 or DType.Q4_0x8 => 32,
-        DType.Q4_K or DType.Q6_K => 256,
+        DType.Q4_K or DType.Q6_K or DType.Q4_Kx8 or DType.Q6_Kx8 => 256,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 
@@ -78,8 +87,8 @@ public static class DTypeInfo
         DType.F16 or DType.BF16 => 2,
         DType.Q8_0 or DType.Q8_0x8 => 34,
         DType.Q4_0 or DType.Q4_0x8 => 18,
-        DType.Q4_K => 144,
-        DType.Q6_K => 210,
+        DType.Q4_K or DType.Q4_Kx8 => 144,
+        DType.Q6_K or DType.Q6_Kx8 => 210,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 

@@ -58,7 +58,10 @@ public class InterleavedQuantTests
     public void Interleave_RowsNotMultipleOf8_IsRefused()
     {
         Assert.False(RowInterleave.CanInterleave(DType.Q4_0, 12, 64));
-        Assert.False(RowInterleave.CanInterleave(DType.Q4_K, 8, 256));
+        Assert.False(RowInterleave.CanInterleave(DType.Q4_K, 12, 256));
+        Assert.False(RowInterleave.CanInterleave(DType.Q6_K, 8, 128)); // not whole super-blocks
+        Assert.False(RowInterleave.CanInterleave(DType.BF16, 8, 256));
+        Assert.True(RowInterleave.CanInterleave(DType.Q4_K, 8, 256));
         Assert.True(RowInterleave.CanInterleave(DType.Q8_0, 16, 64));
         using var x8 = new NativeTensor(DType.Q4_0x8, 8, 32);
         InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => x8.View.RowBytes(0));

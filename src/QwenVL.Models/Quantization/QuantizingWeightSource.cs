@@ -103,12 +103,12 @@ public sealed class QuantizingWeightSource : IWeightSource
         }
     }
 
-    /// <summary>The 8-row interleaved copy of a Q8_0 / Q4_0 [rows, cols] view (rows a multiple of 8), groups in parallel.</summary>
+    /// <summary>The 8-row interleaved copy of a Q8_0 / Q4_0 / Q4_K / Q6_K [rows, cols] view (rows a multiple of 8), groups in parallel.</summary>
     public static unsafe NativeTensor Interleaved(in TensorView source)
     {
         if (!RowInterleave.TryInterleavedType(source.DType, out DType type) || !RowInterleave.CanInterleave(source.DType, source.Rows, source.Cols))
         {
-            throw new ArgumentException($"a {source.DType} [{source.Rows}, {source.Cols}] tensor cannot be interleaved (Q8_0 / Q4_0 with rows a multiple of 8)", nameof(source));
+            throw new ArgumentException($"a {source.DType} [{source.Rows}, {source.Cols}] tensor cannot be interleaved (Q8_0, Q4_0, Q4_K or Q6_K with rows a multiple of 8)", nameof(source));
         }
         var tensor = new NativeTensor(type, source.Rows, source.Cols);
         byte* src = (byte*)source.Data, dst = (byte*)tensor.View.Data;

@@ -168,7 +168,8 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
                     byte* source = panel + (c * weightRowBytes) + skip;
                     if (interleaved)
                     {
-                        Quant.RowInterleave.ReadRowBlocks(WType, W, K, jc + jr + c, pc / 32, kc / 32, gathered);
+                        int values = DTypeInfo.BlockSize(blockType);
+                        Quant.RowInterleave.ReadRowBlocks(WType, W, K, jc + jr + c, pc / values, kc / values, gathered);
                         source = gathered;
                     }
                     Quant.BlockDequant.RunBf16(source, blockType, kc, rows + ((long)c * kc), scratch);

@@ -1,6 +1,7 @@
 // Quantizes activation rows to the int8 form the quantized matmul multiplies with: per block of 32,
 // a float32 scale d = amax/127 and q = round-half-even(x/d) in [−127, 127], plus an offset −bias·Σq.
-// Like ggml's q8_0/q8_1 activations, except the scale stays float32 (one fewer rounding). The scalar
+// Like ggml's q8_0/q8_1 activations, except the scale stays float32 (one fewer rounding); K-quants get
+// per-32 scales too (ggml's q8_K has one per 256), plus the sums KQuantSide makes. The scalar
 // loop is the definition; the vector versions produce identical bytes (same float operations).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -43,6 +44,38 @@ internal static unsafe class ActivationQuantizer
                 s[b] = -bias * sum;
             }
         }
+    }
+
+    /// <summary>
+    /// What the K-quant kernels need besides q and d, for one quantized row of <paramref name="k"/> values
+    /// (a multiple of 256): Q4_K, <paramref name="side"/>[j] = d_j·Σq over block j (k/32 floats; the
+    /// mins multiply Σx); Q6_K, ((int*)side)[g] = −32·Σq over the 16 values g (k/16 ints; the offset of
+    /// every 6-bit value, seeded into its integer sum). Exact integer sums: no SIMD needed at k/16 terms.
+    /// </summary>
+    public static void KQuantSide(DType weights, sbyte* q, float* d, int k, float* side)
+    {
+        if (weights == DType.Q4_K)
+        {
+            for (int b = 0; b < k / 32; b++)
+            {
+                side[b] = d[b] * Sum(q + (32 * b), 32);
+            }
+            return;
+        }
+        for (int g = 0; g < k / 16; g++)
+        {
+            ((int*)side)[g] = -32 * Sum(q + (16 * g), 16);
+        }
+    }
+
+    private static int Sum(sbyte* q, int count)
+    {
+        int sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            sum += q[i];
+        }
+        return sum;
     }
 
     private static float BlockScalar(float* x, sbyte* q, out int sum)

@@ -1,6 +1,7 @@
-// Dot products of 8-row interleaved Q8_0x8 / Q4_0x8 weights (RowInterleave.cs) with int8 activation
-// rows (ActivationQuantizer): per block, lane r of an int32 vector sums row r's 32 products exactly,
-// then acc_r += d_w[r]·d_x·sum in float32. The scalar struct is the definition; the x86 kernels
+// Dot products of 8-row interleaved Q8_0x8 / Q4_0x8 / Q4_Kx8 / Q6_Kx8 weights (RowInterleave.cs) with
+// int8 activation rows (ActivationQuantizer): per block (K-quants: per sub-block of 32 or 16 values),
+// lane r of an int32 vector sums row r's products exactly, then acc_r gets them times the weight and
+// activation scales in float32. The scalar struct is the definition; the x86 kernels
 // (InterleavedDotX86.cs) agree with it to the rounding of the per-block float accumulation. No
 // Vector128 kernel: weights are only interleaved where AVX2 exists (RowInterleave.Preferred);
 // elsewhere the ggml layout and its kernels stay.
@@ -32,6 +33,16 @@ internal unsafe interface IInterleavedDot
 
     /// <summary>Like <see cref="Q8_0x4"/> for Q4_0x8.</summary>
     static abstract void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results);
+
+    /// <summary>
+    /// One activation row (q, d per 32 values) against <paramref name="streams"/> groups of 8 Q4_Kx8 rows
+    /// at groups[s] into results[8s + r]. <paramref name="xs"/>[j] = d_j·Σq over block j: the mins'
+    /// term −dmin·m·Σx needs only that sum. (ActivationQuantizer.KQuantSide makes it.)
+    /// </summary>
+    static abstract void Q4_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results);
+
+    /// <summary>Like <see cref="Q4_K"/> for Q6_Kx8; <paramref name="seeds"/>[g] = −32·Σq over the 16 values g (the −32 offset of every 6-bit value).</summary>
+    static abstract void Q6_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, int* seeds, float* results);
 }
 
 /// <summary>The definition: each row's integer sum per block read straight from the interleaved bytes.</summary>
@@ -108,6 +119,78 @@ internal readonly unsafe struct ScalarInterleavedDot : IInterleavedDot
             }
             results[r] = acc;
         }
+    }
+
+    public static void Q4_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
+    {
+        byte* block = stackalloc byte[144];
+        for (int s = 0; s < streams; s++)
+        {
+            for (int r = 0; r < 8; r++)
+            {
+                float acc = 0f;
+                for (int sb = 0; sb < superBlocks; sb++)
+                {
+                    // Row r's ggml block gathered back: the definition reads ggml's fields by name.
+                    RowInterleave.ReadRowBlocks(DType.Q4_Kx8, groups[s], superBlocks * 256, r, sb, 1, block);
+                    var scales = new ReadOnlySpan<byte>(block + 4, 12);
+                    float sum = 0f, mins = 0f;
+                    for (int j = 0; j < 8; j++)
+                    {
+                        (int sc, int m) = BlockFormats.ScaleMinK4(scales, j);
+                        byte* qs = block + 16 + (32 * (j / 2));
+                        sbyte* x = q + (256 * sb) + (32 * j);
+                        int dot = 0;
+                        for (int l = 0; l < 32; l++)
+                        {
+                            dot += (j % 2 == 0 ? qs[l] & 15 : qs[l] >> 4) * x[l];
+                        }
+                        sum += dot * (sc * d[(8 * sb) + j]);
+                        mins += m * xs[(8 * sb) + j];
+                    }
+                    acc += (BlockFormats.HalfToFloat(((ushort*)block)[0]) * sum) - (BlockFormats.HalfToFloat(((ushort*)block)[1]) * mins);
+                }
+                results[(8 * s) + r] = acc;
+            }
+        }
+    }
+
+    public static void Q6_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, int* seeds, float* results)
+    {
+        byte* block = stackalloc byte[210];
+        for (int s = 0; s < streams; s++)
+        {
+            for (int r = 0; r < 8; r++)
+            {
+                float acc = 0f;
+                for (int sb = 0; sb < superBlocks; sb++)
+                {
+                    RowInterleave.ReadRowBlocks(DType.Q6_Kx8, groups[s], superBlocks * 256, r, sb, 1, block);
+                    float sum = 0f;
+                    for (int g = 0; g < 16; g++)
+                    {
+                        // Values 16g..16g+15: half h, quarter k of the half, l from 16·(g % 2).
+                        int h = g / 8, k = g / 2 % 4, l0 = 16 * (g % 2);
+                        int dot = seeds[(16 * sb) + g];
+                        for (int l = l0; l < l0 + 16; l++)
+                        {
+                            dot += Q6(block, h, k, l) * q[(256 * sb) + (128 * h) + (32 * k) + l];
+                        }
+                        sum += dot * (((sbyte*)block)[192 + (8 * h) + (l0 / 16) + (2 * k)] * d[(8 * sb) + (4 * h) + k]);
+                    }
+                    acc += BlockFormats.HalfToFloat(*(ushort*)(block + 208)) * sum;
+                }
+                results[(8 * s) + r] = acc;
+            }
+        }
+    }
+
+    /// <summary>Value 128h + 32k + l of a ggml Q6_K block as its stored 6 bits 0..63 (ggml's dequantize_row_q6_K).</summary>
+    private static int Q6(byte* block, int h, int k, int l)
+    {
+        byte* ql = block + (64 * h), qh = block + 128 + (32 * h);
+        int low = (k % 2 == 0 ? ql[l] : ql[l + 32]) >> (4 * (k / 2)) & 15;
+        return low | ((qh[l] >> (2 * k)) & 3) << 4;
     }
 
     /// <summary>Value j (0..31) of row r's Q4_0 block as its stored nibble 0..15.</summary>

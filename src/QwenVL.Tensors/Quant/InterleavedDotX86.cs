@@ -14,7 +14,7 @@ namespace QwenVL.Tensors.Quant;
 /// group of x is broadcast to the 8 lanes; two integer chains (low and high nibbles, or the first and
 /// second 16 values) halve the multiply-add latency chain; one scale vector serves 8 rows.
 /// </summary>
-internal readonly unsafe struct X86InterleavedDot<TDot> : IInterleavedDot
+internal readonly unsafe partial struct X86InterleavedDot<TDot> : IInterleavedDot
     where TDot : struct, IByteDot
 {
     private const int Q8 = 8 * BlockFormats.Q8_0Bytes, Q4 = 8 * BlockFormats.Q4_0Bytes;

@@ -84,6 +84,7 @@ public static unsafe class QuantKernels
     {
         DType.Q8_0 => 128,
         DType.Q4_0 => 8,
+        DType.Q4_K or DType.Q6_K => 0, // their kernels take KQuantSide's sums instead
         _ => throw new ArgumentOutOfRangeException(nameof(weights), weights, "only Q8_0 and Q4_0 have int8 kernels"),
     };
 

@@ -1,16 +1,18 @@
-// The row-interleaved forms of Q8_0 / Q4_0 (DType.Q8_0x8 / Q4_0x8), made from the ggml layout at load
-// so the decode kernels read 8 weight rows as one contiguous stream with one int32 lane per row: a
-// 4-byte group of x is broadcast to all 8 lanes, so a block needs no horizontal sums, one scale
-// conversion for 8 rows and one float FMA for 8 rows (the ggml layout needed one per row and block).
-// Same bytes per value as the ggml form; nothing here is written to disk (checkpoints keep ggml's layout).
+// The row-interleaved forms of Q8_0 / Q4_0 / Q4_K / Q6_K (DType.Q8_0x8 ... Q6_Kx8), made from the ggml
+// layout at load so the decode kernels read 8 weight rows as one contiguous stream with one int32 lane
+// per row: a 4-byte group of x is broadcast to all 8 lanes, so a block needs no horizontal sums and its
+// scales are converted once for 8 rows. Each is a pure byte permutation of the ggml blocks (same bytes
+// per value, no field unpacked); nothing here is written to disk (checkpoints keep ggml's layout).
 namespace QwenVL.Tensors.Quant;
 
-// Layout of rows 8g..8g+7, blocks in order (k/32 of them), each block of the 8 rows together:
-//   Q4_0x8 (144 bytes = 8 × 18): f16 d[8] (row r at 2r) | 4 chunks c of 32 bytes: bytes 4r..4r+3 of
-//     chunk c = qs[4c..4c+3] of row r. So chunk c's low nibbles hold values 4c..4c+3 of row r in lane r
-//     and its high nibbles values 16+4c..16+4c+3 (qs[j] holds value j low and j + 16 high, as in ggml).
-//   Q8_0x8 (272 bytes = 8 × 34): f16 d[8] | 8 chunks c of 32 bytes: bytes 4r..4r+3 of chunk c =
-//     q[4c..4c+3] of row r.
+// Layout of rows 8g..8g+7, blocks in order, each block of the 8 rows together: first every f16 field of
+// the ggml block, 8 rows × 2 bytes each (row r at 2r), then every other 4-byte group t of the block in
+// order, 8 rows × 4 bytes (bytes 4r..4r+3 = the row's group t):
+//   Q4_0x8 (144 = 8 × 18): d[8] | 4 groups of qs. Group c's low nibbles hold values 4c..4c+3 of row r
+//     in lane r, its high nibbles values 16+4c.. (qs[j] holds value j low and j + 16 high, as in ggml).
+//   Q8_0x8 (272 = 8 × 34): d[8] | 8 groups of q.
+//   Q4_Kx8 (1152 = 8 × 144): d[8] | dmin[8] | 3 groups of packed 6-bit scales/mins | 32 groups of qs.
+//   Q6_Kx8 (1680 = 8 × 210): d[8] (ggml keeps it last) | 32 groups of ql | 16 of qh | 4 of int8 scales.
 // Row groups follow each other; a tensor is interleaved only when its row count is a multiple of 8.
 
 /// <summary>Converts between the ggml row layout and the 8-row interleaved one.</summary>
@@ -33,6 +35,8 @@ public static unsafe class RowInterleave
         {
             DType.Q8_0 => DType.Q8_0x8,
             DType.Q4_0 => DType.Q4_0x8,
+            DType.Q4_K => DType.Q4_Kx8,
+            DType.Q6_K => DType.Q6_Kx8,
             _ => dtype,
         };
         return interleaved != dtype;
@@ -40,7 +44,18 @@ public static unsafe class RowInterleave
 
     /// <summary>True when a [rows, cols] tensor of <paramref name="dtype"/> can be interleaved.</summary>
     public static bool CanInterleave(DType dtype, long rows, long cols) =>
-        dtype is DType.Q8_0 or DType.Q4_0 && rows > 0 && rows % Rows == 0 && cols > 0 && cols % 32 == 0;
+        TryInterleavedType(dtype, out _) && rows > 0 && rows % Rows == 0 && cols > 0 && cols % DTypeInfo.BlockSize(dtype) == 0;
+
+    /// <summary>
+    /// The f16 fields of a ggml block of <paramref name="dtype"/>: where they start and how many there
+    /// are. They sit together at the start (or, for Q6_K, the end); the rest is 4-byte groups.
+    /// </summary>
+    private static (int At, int Count) Halves(DType dtype) => dtype switch
+    {
+        DType.Q4_K => (0, 2),
+        DType.Q6_K => (208, 1),
+        _ => (0, 1),
+    };
 
     /// <summary>
     /// Writes the interleaved form of <paramref name="rows"/> × <paramref name="cols"/> ggml blocks at
@@ -51,7 +66,7 @@ public static unsafe class RowInterleave
     {
         if (!TryInterleavedType(dtype, out DType interleaved))
         {
-            throw new ArgumentException($"{dtype} has no interleaved form (Q8_0 and Q4_0 do)", nameof(dtype));
+            throw new ArgumentException($"{dtype} has no interleaved form (Q8_0, Q4_0, Q4_K and Q6_K do)", nameof(dtype));
         }
         long rowBytes = DTypeInfo.ByteCount(dtype, cols);
         for (int row = firstGroup * Rows; row < endGroup * Rows; row++)
@@ -68,42 +83,52 @@ public static unsafe class RowInterleave
     {
         DType dtype = DTypeInfo.BlockFormat(interleaved);
         int blockBytes = DTypeInfo.BlockBytes(dtype);
-        int chunks = (blockBytes - 2) / 4;
-        long rowBytes = (long)(cols / 32) * blockBytes;
+        (int First, int Count) halves = Halves(dtype);
+        long rowBytes = DTypeInfo.ByteCount(dtype, cols);
         int r = row % Rows;
         byte* group = data + ((long)(row / Rows) * Rows * rowBytes);
         for (int b = firstBlock; b < firstBlock + count; b++, destination += blockBytes)
         {
             byte* src = group + ((long)b * Rows * blockBytes);
-            *(ushort*)destination = *(ushort*)(src + (2 * r));
-            for (int c = 0; c < chunks; c++)
-            {
-                *(uint*)(destination + 2 + (4 * c)) = *(uint*)(src + 16 + (32 * c) + (4 * r));
-            }
+            Copy(src, destination, blockBytes, r, halves, toGgml: true);
         }
     }
 
     /// <summary>
-    /// Writes one row's ggml blocks (<paramref name="source"/>, cols/32 blocks) into its place in an
-    /// interleaved tensor: quantize-at-load fills the interleaved form row by row without a ggml copy.
+    /// Writes one row's ggml blocks (<paramref name="source"/>, one row of <paramref name="cols"/> values)
+    /// into its place in an interleaved tensor: quantize-at-load fills the interleaved form row by row
+    /// without a ggml copy.
     /// </summary>
     public static void WriteRow(DType interleaved, byte* data, int cols, int row, byte* source)
     {
         DType dtype = DTypeInfo.BlockFormat(interleaved);
         int blockBytes = DTypeInfo.BlockBytes(dtype);
-        int chunks = (blockBytes - 2) / 4;
-        int blocks = cols / 32;
-        long rowBytes = (long)blocks * blockBytes;
+        (int First, int Count) halves = Halves(dtype);
+        long rowBytes = DTypeInfo.ByteCount(dtype, cols);
+        int blocks = (int)(rowBytes / blockBytes);
         int r = row % Rows;
         byte* group = data + ((long)(row / Rows) * Rows * rowBytes);
         for (int b = 0; b < blocks; b++, source += blockBytes)
         {
-            byte* dst = group + ((long)b * Rows * blockBytes);
-            *(ushort*)(dst + (2 * r)) = *(ushort*)source;
-            for (int c = 0; c < chunks; c++)
-            {
-                *(uint*)(dst + 16 + (32 * c) + (4 * r)) = *(uint*)(source + 2 + (4 * c));
-            }
+            Copy(group + ((long)b * Rows * blockBytes), source, blockBytes, r, halves, toGgml: false);
+        }
+    }
+
+    /// <summary>Moves one row's block between the interleaved block at <paramref name="mixed"/> and the ggml block at <paramref name="ggml"/>.</summary>
+    private static void Copy(byte* mixed, byte* ggml, int blockBytes, int r, (int At, int Count) halves, bool toGgml)
+    {
+        for (int h = 0; h < halves.Count; h++)
+        {
+            ushort* a = (ushort*)(mixed + (16 * h) + (2 * r)), b = (ushort*)(ggml + halves.At + (2 * h));
+            if (toGgml) { *b = *a; } else { *a = *b; }
+        }
+        int groups = (blockBytes - (2 * halves.Count)) / 4;
+        uint* m = (uint*)(mixed + (16 * halves.Count) + (4 * r));
+        byte* g = ggml + (halves.At == 0 ? 2 * halves.Count : 0);
+        for (int t = 0; t < groups; t++, m += 8)
+        {
+            uint* b = (uint*)(g + (4 * t));
+            if (toGgml) { *b = *m; } else { *m = *b; }
         }
     }
 
@@ -111,14 +136,15 @@ public static unsafe class RowInterleave
     public static void ReadRow(DType interleaved, nint data, int cols, int row, Span<float> destination)
     {
         DType dtype = DTypeInfo.BlockFormat(interleaved);
-        int blocks = cols / 32;
+        int values = DTypeInfo.BlockSize(dtype);
+        int blocks = cols / values;
         int blockBytes = DTypeInfo.BlockBytes(dtype);
-        // One block at a time through a 34-byte stack buffer: no allocation, any row length.
-        byte* block = stackalloc byte[BlockFormats.Q8_0Bytes];
+        // One block at a time through a stack buffer (210 bytes covers Q6_K): no allocation, any row length.
+        byte* block = stackalloc byte[210];
         for (int b = 0; b < blocks; b++)
         {
             ReadRowBlocks(interleaved, (byte*)data, cols, row, b, 1, block);
-            BlockFormats.Dequantize(new ReadOnlySpan<byte>(block, blockBytes), dtype, destination.Slice(b * 32, 32));
+            BlockFormats.Dequantize(new ReadOnlySpan<byte>(block, blockBytes), dtype, destination.Slice(b * values, values));
         }
     }
 }

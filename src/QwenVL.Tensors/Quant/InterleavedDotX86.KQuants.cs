@@ -1,0 +1,243 @@
+// The x86 kernels over Q4_Kx8 / Q6_Kx8 (RowInterleave.cs; ScalarInterleavedDot is the definition):
+// one activation row against up to 8 groups of 8 rows, one super-block of each group in turn. Per
+// sub-block the integer sums use the same byte dot as Q4_0 (vpdpbusd, or vpmaddubsw + vpmaddwd); the
+// 6-bit scales and mins are unpacked for 8 rows at once and applied in float32. No 512-bit form and
+// no multi-row (prefill) kernel: prefill of K-quants runs on the BF16 GEMM or dequantizes rows.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace QwenVL.Tensors.Quant;
+
+internal readonly unsafe partial struct X86InterleavedDot<TDot>
+{
+    private const int Q4K = 8 * 144, Q6K = 8 * 210;
+
+    /// <summary>
+    /// Per super-block and group, in two phases: the integer sums of the 8 sub-blocks (4 chunks of 8
+    /// vectors: sub-block 2c from the low nibbles, 2c+1 from the high ones, in place on VNNI so their
+    /// scale takes the 1/16) go to a stack buffer; then 3 loads unpack the 8 rows' 6-bit scales and mins
+    /// (ggml's 12-byte packing, lane r = row r) and acc += d·Σ sc·dx·S − dmin·Σ m·xs. Done in one pass,
+    /// the scale vectors stayed live through the dots and pushed the chains into ymm16-31, which VEX
+    /// vpdpbusd cannot address: two register moves per dot, and 27 against 45 GB/s from L2 (Q4_0).
+    /// The group's accumulators live in <paramref name="results"/> (one load and store per 1152 bytes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Q4_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
+    {
+        for (int s = 0; s < streams; s++)
+        {
+            Vector256<float>.Zero.Store(results + (8 * s));
+        }
+        Vector256<int>* sums = stackalloc Vector256<int>[8];
+        var f16 = new F16Scales();
+        Vector256<byte> low4 = Vector256.Create((byte)0x0F), high4 = Vector256.Create((byte)0xF0);
+        float highScale = TDot.WideProducts ? 1f / 16 : 1f;
+        for (int sb = 0; sb < superBlocks; sb++, q += 256, d += 8, xs += 8)
+        {
+            nint offset = (nint)sb * Q4K;
+            for (int s = 0; s < streams; s++)
+            {
+                byte* g = groups[s] + offset;
+                PrefetchNext(g, Q4K);
+                ChunkQ4K(g + 128, q, low4, high4, sums);
+                ChunkQ4K(g + 384, q + 64, low4, high4, sums + 2);
+                ChunkQ4K(g + 640, q + 128, low4, high4, sums + 4);
+                ChunkQ4K(g + 896, q + 192, low4, high4, sums + 6);
+                Vector256<uint> a = Vector256.Load((uint*)(g + 32)), b = Vector256.Load((uint*)(g + 64)), c = Vector256.Load((uint*)(g + 96));
+                // Sub-blocks 0-3: low 6 bits of bytes 0-3 (scales) and 4-7 (mins); 4-7: a nibble of bytes
+                // 8-11 and the top 2 bits of bytes 0-3 / 4-7 (BlockFormats.ScaleMinK4).
+                Vector256<uint> six = Vector256.Create(0x3F3F3F3Fu), four = Vector256.Create(0x0F0F0F0Fu), top = Vector256.Create(0x30303030u);
+                Vector256<uint> scLo = a & six, scHi = (c & four) | (Vector256.ShiftRightLogical(a, 2) & top);
+                // Written out: as loops, the JIT kept j in a register (variable shifts, a branch for odd j).
+                float dLow = 1f, dHigh = highScale;
+                Vector256<float> sum = Scaled(sums[0], Byte(scLo, 0), d[0] * dLow, Vector256<float>.Zero);
+                sum = Scaled(sums[1], Byte(scLo, 1), d[1] * dHigh, sum);
+                sum = Scaled(sums[2], Byte(scLo, 2), d[2] * dLow, sum);
+                sum = Scaled(sums[3], Byte(scLo, 3), d[3] * dHigh, sum);
+                sum = Scaled(sums[4], Byte(scHi, 0), d[4] * dLow, sum);
+                sum = Scaled(sums[5], Byte(scHi, 1), d[5] * dHigh, sum);
+                sum = Scaled(sums[6], Byte(scHi, 2), d[6] * dLow, sum);
+                sum = Scaled(sums[7], Byte(scHi, 3), d[7] * dHigh, sum);
+                Vector256<uint> mLo = b & six, mHi = (Vector256.ShiftRightLogical(c, 4) & four) | (Vector256.ShiftRightLogical(b, 2) & top);
+                Vector256<float> mins = Byte(mLo, 0) * Vector256.Create(xs[0]);
+                mins = MulAdd(Byte(mLo, 1), Vector256.Create(xs[1]), mins);
+                mins = MulAdd(Byte(mLo, 2), Vector256.Create(xs[2]), mins);
+                mins = MulAdd(Byte(mLo, 3), Vector256.Create(xs[3]), mins);
+                mins = MulAdd(Byte(mHi, 0), Vector256.Create(xs[4]), mins);
+                mins = MulAdd(Byte(mHi, 1), Vector256.Create(xs[5]), mins);
+                mins = MulAdd(Byte(mHi, 2), Vector256.Create(xs[6]), mins);
+                mins = MulAdd(Byte(mHi, 3), Vector256.Create(xs[7]), mins);
+                Vector256<float> acc = MulAdd(sum, f16.Load(g), Vector256.Load(results + (8 * s)));
+                (acc - (mins * f16.Load(g + 16))).Store(results + (8 * s));
+            }
+        }
+    }
+
+    /// <summary>Sub-blocks 2c and 2c+1 of 8 rows (8 vectors of packed nibbles against x[0..64)) into sums[0], sums[1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ChunkQ4K(byte* qs, sbyte* x, Vector256<byte> low4, Vector256<byte> high4, Vector256<int>* sums)
+    {
+        // Written out (the JIT does not unroll): constant offsets instead of index arithmetic per step.
+        Vector256<byte> v0 = Vector256.Load(qs), v1 = Vector256.Load(qs + 32);
+        Vector256<int> l0 = TDot.Dot(Vector256<int>.Zero, v0 & low4, Broadcast(x));
+        Vector256<int> h0 = TDot.Dot(Vector256<int>.Zero, HighK(v0, low4, high4), Broadcast(x + 32));
+        Vector256<int> l1 = TDot.Dot(Vector256<int>.Zero, v1 & low4, Broadcast(x + 4));
+        Vector256<int> h1 = TDot.Dot(Vector256<int>.Zero, HighK(v1, low4, high4), Broadcast(x + 36));
+        v0 = Vector256.Load(qs + 64);
+        v1 = Vector256.Load(qs + 96);
+        l0 = TDot.Dot(l0, v0 & low4, Broadcast(x + 8));
+        h0 = TDot.Dot(h0, HighK(v0, low4, high4), Broadcast(x + 40));
+        l1 = TDot.Dot(l1, v1 & low4, Broadcast(x + 12));
+        h1 = TDot.Dot(h1, HighK(v1, low4, high4), Broadcast(x + 44));
+        v0 = Vector256.Load(qs + 128);
+        v1 = Vector256.Load(qs + 160);
+        l0 = TDot.Dot(l0, v0 & low4, Broadcast(x + 16));
+        h0 = TDot.Dot(h0, HighK(v0, low4, high4), Broadcast(x + 48));
+        l1 = TDot.Dot(l1, v1 & low4, Broadcast(x + 20));
+        h1 = TDot.Dot(h1, HighK(v1, low4, high4), Broadcast(x + 52));
+        v0 = Vector256.Load(qs + 192);
+        v1 = Vector256.Load(qs + 224);
+        l0 = TDot.Dot(l0, v0 & low4, Broadcast(x + 24));
+        h0 = TDot.Dot(h0, HighK(v0, low4, high4), Broadcast(x + 56));
+        l1 = TDot.Dot(l1, v1 & low4, Broadcast(x + 28));
+        h1 = TDot.Dot(h1, HighK(v1, low4, high4), Broadcast(x + 60));
+        sums[0] = l0 + l1;
+        sums[1] = h0 + h1;
+    }
+
+    /// <summary>
+    /// Per super-block and group, in two phases like <see cref="Q4_K"/>: the 16 sub-blocks' integer sums
+    /// (16 values each, 4 at a time: the 4 quarters of a half that share one qh vector; each 6-bit value
+    /// is its ql nibble or'ed with 2 bits of qh moved to bits 4-5, and a lane's sum starts from −32·Σq,
+    /// the seed, so it needs no offset afterwards) to a stack buffer, then Σ sc·dx·S with the int8
+    /// scales of 8 rows, and acc += d·Σ.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Q6_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, int* seeds, float* results)
+    {
+        for (int s = 0; s < streams; s++)
+        {
+            Vector256<float>.Zero.Store(results + (8 * s));
+        }
+        Vector256<int>* sums = stackalloc Vector256<int>[16];
+        var f16 = new F16Scales();
+        Vector256<byte> low4 = Vector256.Create((byte)0x0F), bits45 = Vector256.Create((byte)0x30);
+        for (int sb = 0; sb < superBlocks; sb++, q += 256, d += 8, seeds += 16)
+        {
+            nint offset = (nint)sb * Q6K;
+            for (int s = 0; s < streams; s++)
+            {
+                byte* g = groups[s] + offset;
+                PrefetchNext(g, Q6K);
+                // Sub-block (16 values) 8h + 2k + u: half h, quarter k, values 16u.. of the quarter.
+                QuarterQ6K(g + 16, g + 1040, q, seeds, low4, bits45, sums);
+                QuarterQ6K(g + 144, g + 1168, q + 16, seeds + 1, low4, bits45, sums + 1);
+                QuarterQ6K(g + 528, g + 1296, q + 128, seeds + 8, low4, bits45, sums + 8);
+                QuarterQ6K(g + 656, g + 1424, q + 144, seeds + 9, low4, bits45, sums + 9);
+                // Scale of sub-block i is byte i % 4 of group i / 4 (ggml's scales[i]); its x block is i / 2.
+                byte* sc = g + 1552;
+                Vector256<float> sum = Vector256<float>.Zero;
+                Vector256<uint> v = Vector256.Load((uint*)sc);
+                sum = Scaled(sums[0], SignedByte(v, 0), d[0], sum);
+                sum = Scaled(sums[1], SignedByte(v, 1), d[0], sum);
+                sum = Scaled(sums[2], SignedByte(v, 2), d[1], sum);
+                sum = Scaled(sums[3], SignedByte(v, 3), d[1], sum);
+                v = Vector256.Load((uint*)(sc + 32));
+                sum = Scaled(sums[4], SignedByte(v, 0), d[2], sum);
+                sum = Scaled(sums[5], SignedByte(v, 1), d[2], sum);
+                sum = Scaled(sums[6], SignedByte(v, 2), d[3], sum);
+                sum = Scaled(sums[7], SignedByte(v, 3), d[3], sum);
+                v = Vector256.Load((uint*)(sc + 64));
+                sum = Scaled(sums[8], SignedByte(v, 0), d[4], sum);
+                sum = Scaled(sums[9], SignedByte(v, 1), d[4], sum);
+                sum = Scaled(sums[10], SignedByte(v, 2), d[5], sum);
+                sum = Scaled(sums[11], SignedByte(v, 3), d[5], sum);
+                v = Vector256.Load((uint*)(sc + 96));
+                sum = Scaled(sums[12], SignedByte(v, 0), d[6], sum);
+                sum = Scaled(sums[13], SignedByte(v, 1), d[6], sum);
+                sum = Scaled(sums[14], SignedByte(v, 2), d[7], sum);
+                sum = Scaled(sums[15], SignedByte(v, 3), d[7], sum);
+                MulAdd(sum, f16.Load(g), Vector256.Load(results + (8 * s))).Store(results + (8 * s));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Values l..l+15 of each quarter k of a half (l = 0 or 16) for 8 rows: 4 ql vectors of each 32-byte
+    /// half, 4 qh vectors; quarter k's sum goes to sums[2k].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QuarterQ6K(byte* ql, byte* qh, sbyte* x, int* seeds, Vector256<byte> low4, Vector256<byte> bits45, Vector256<int>* sums)
+    {
+        Vector256<int> a0 = Vector256.Create(seeds[0]), a1 = Vector256.Create(seeds[2]);
+        Vector256<int> a2 = Vector256.Create(seeds[4]), a3 = Vector256.Create(seeds[6]);
+        // Written out (the JIT does not unroll): constant offsets instead of index arithmetic per step.
+        StepQ6K(ql, qh, x, low4, bits45, ref a0, ref a1, ref a2, ref a3);
+        StepQ6K(ql + 32, qh + 32, x + 4, low4, bits45, ref a0, ref a1, ref a2, ref a3);
+        StepQ6K(ql + 64, qh + 64, x + 8, low4, bits45, ref a0, ref a1, ref a2, ref a3);
+        StepQ6K(ql + 96, qh + 96, x + 12, low4, bits45, ref a0, ref a1, ref a2, ref a3);
+        sums[0] = a0;
+        sums[2] = a1;
+        sums[4] = a2;
+        sums[6] = a3;
+    }
+
+    /// <summary>4 values of each quarter for 8 rows: 2 ql vectors (low and high nibbles) and 1 qh vector make 4 byte vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepQ6K(byte* ql, byte* qh, sbyte* x, Vector256<byte> low4, Vector256<byte> bits45,
+        ref Vector256<int> a0, ref Vector256<int> a1, ref Vector256<int> a2, ref Vector256<int> a3)
+    {
+        Vector256<ushort> lowHalf = Vector256.Load((ushort*)ql), highHalf = Vector256.Load((ushort*)(ql + 256));
+        Vector256<ushort> hb = Vector256.Load((ushort*)qh);
+        Vector256<byte> v0 = (lowHalf.AsByte() & low4) | (Vector256.ShiftLeft(hb, 4).AsByte() & bits45);
+        Vector256<byte> v1 = (highHalf.AsByte() & low4) | (Vector256.ShiftLeft(hb, 2).AsByte() & bits45);
+        Vector256<byte> v2 = (Vector256.ShiftRightLogical(lowHalf, 4).AsByte() & low4) | (hb.AsByte() & bits45);
+        Vector256<byte> v3 = (Vector256.ShiftRightLogical(highHalf, 4).AsByte() & low4) | (Vector256.ShiftRightLogical(hb, 2).AsByte() & bits45);
+        a0 = TDot.Dot(a0, v0, Broadcast(x));
+        a1 = TDot.Dot(a1, v1, Broadcast(x + 32));
+        a2 = TDot.Dot(a2, v2, Broadcast(x + 64));
+        a3 = TDot.Dot(a3, v3, Broadcast(x + 96));
+    }
+
+    /// <summary>Like <see cref="High"/> with the 0xF0 mask in a register: vpandn kept re-reading it from memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> HighK(Vector256<byte> packed, Vector256<byte> low4, Vector256<byte> high4) =>
+        TDot.WideProducts ? packed & high4 : Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low4;
+
+    /// <summary>acc + float(sum) · scale · d, the step both K-quant kernels take per sub-block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Scaled(Vector256<int> sum, Vector256<float> scale, float d, Vector256<float> acc) =>
+        MulAdd(Avx.ConvertToVector256Single(sum), scale * Vector256.Create(d), acc);
+
+    /// <summary>Byte <paramref name="k"/> of every 32-bit lane as a float (unsigned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Byte(Vector256<uint> v, int k) =>
+        Avx.ConvertToVector256Single((Vector256.ShiftRightLogical(v, 8 * k) & Vector256.Create(0xFFu)).AsInt32());
+
+    /// <summary>Byte <paramref name="k"/> of every 32-bit lane as a float (signed: Q6_K's int8 scales).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> SignedByte(Vector256<uint> v, int k) =>
+        Avx.ConvertToVector256Single(Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(v, 24 - (8 * k)).AsInt32(), 24));
+
+    /// <summary>
+    /// The next super-block of the same group, one prefetch per 64 bytes: as for Q4_0 (8 blocks, 1152
+    /// bytes ahead), the hardware prefetcher alone does not keep 8 streams per thread fed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchNext(byte* g, int bytes)
+    {
+        // 4 lines per iteration (the JIT does not unroll); up to 3 lines past the block, never a fault.
+        for (byte* p = g + bytes, end = p + bytes; p < end; p += 256)
+        {
+            Sse.Prefetch0(p);
+            Sse.Prefetch0(p + 64);
+            Sse.Prefetch0(p + 128);
+            Sse.Prefetch0(p + 192);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : Avx.Add(Avx.Multiply(a, b), c);
+}

@@ -1,0 +1,269 @@
+// The 8-row interleaved Q4_Kx8 / Q6_Kx8 layouts (GGUF K-quants as llama.cpp publishes them) and their
+// one-row kernels: interleaving is a lossless byte permutation; decode equals the dequantized weights
+// times the float activations within the int8 rounding of the activations (the bound of
+// QuantMatMulParityTests: Σ_t |w_t|·amax_b/127/2 + 1e-5·(1 + |y|)·√k); the SIMD kernels equal the
+// scalar definition to float accumulation order (1e-5·Σ|w·x| + 1e-6), also at the widest sums
+// (every nibble 15, every scale at its extreme, activations ±127); more x-rows dequantize rows exactly.
+using QwenVL.Tensors.Quant;
+
+namespace QwenVL.Tensors.Tests;
+
+public class InterleavedKQuantTests
+{
+    private static readonly ReferenceBackend Reference = new();
+
+    public static TheoryData<SimdLevel, DType> Cases()
+    {
+        var data = new TheoryData<SimdLevel, DType>();
+        foreach (SimdLevel level in TestData.Levels())
+        {
+            data.Add(level, DType.Q4_K);
+            data.Add(level, DType.Q6_K);
+        }
+        return data;
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K, 8, 256)]
+    [InlineData(DType.Q4_K, 24, 768)]
+    [InlineData(DType.Q6_K, 8, 256)]
+    [InlineData(DType.Q6_K, 40, 512)]
+    public void Interleave_RandomSuperBlocks_RowsReadBackExactly(DType dtype, int m, int k)
+    {
+        var random = new Random(TestData.Seed);
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+        Assert.Equal(dtype == DType.Q4_K ? DType.Q4_Kx8 : DType.Q6_Kx8, x8.View.DType);
+        Assert.Equal(w.View.ByteLength, x8.View.ByteLength);
+        var gathered = new byte[DTypeInfo.ByteCount(dtype, k)];
+        var expected = new float[k];
+        var actual = new float[k];
+        for (int r = 0; r < m; r++)
+        {
+            unsafe
+            {
+                fixed (byte* g = gathered)
+                {
+                    RowInterleave.ReadRowBlocks(x8.View.DType, (byte*)x8.View.Data, k, r, 0, k / 256, g);
+                }
+            }
+            Assert.True(w.View.RowBytes(r).SequenceEqual(gathered), $"{dtype} row {r}: super-blocks differ after interleaving");
+            w.View.ReadRow(r, expected);
+            x8.View.ReadRow(r, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMul_KQuantDecode_WithinActivationRoundingOfDequantizedWeights(SimdLevel level, DType dtype)
+    {
+        using CpuBackend cpu = TestData.Cpu(level);
+        var random = new Random(TestData.Seed);
+        // 1 group (a tail alone), 3 and 5 (quarter steps and tails), 17 (eighth steps) and 75 groups.
+        foreach (int m in new[] { 8, 24, 40, 136, 600 })
+        {
+            foreach (int k in new[] { 256, 768 })
+            {
+                float[] x = TestData.Uniform(random, k, -2f, 2f);
+                using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+                using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+                float[] bias = m % 16 == 0 ? TestData.Uniform(random, m) : [];
+                var expected = new float[m];
+                Reference.MatMul(x, 1, k, w.View, bias, expected);
+                var actual = new float[m];
+                actual.AsSpan().Fill(float.NaN);
+                cpu.MatMul(x, 1, k, x8.View, bias, actual);
+                var row = new float[k];
+                for (int j = 0; j < m; j++)
+                {
+                    w.View.ReadRow(j, row);
+                    double bound = 0;
+                    for (int b = 0; b < k / 32; b++)
+                    {
+                        double amax = 0, wsum = 0;
+                        for (int t = b * 32; t < (b + 1) * 32; t++)
+                        {
+                            amax = Math.Max(amax, Math.Abs(x[t]));
+                            wsum += Math.Abs(row[t]);
+                        }
+                        bound += wsum * amax / 127.0 / 2.0;
+                    }
+                    double tolerance = bound + (1e-5 * (1 + Math.Abs(expected[j])) * Math.Sqrt(k));
+                    double error = Math.Abs((double)actual[j] - expected[j]);
+                    Assert.True(error <= tolerance,
+                        $"{cpu.Name} {dtype} k={k} m={m} y[{j}] = {actual[j]:R}, reference {expected[j]:R}, |error| {error:E3} > {tolerance:E3}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMul_KQuantDecode_MatchesScalarDefinition(SimdLevel level, DType dtype)
+    {
+        var random = new Random(TestData.Seed);
+        foreach ((int m, int k) in new[] { (40, 256), (136, 512), (600, 256) })
+        {
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+            CheckAgainstScalar(level, null, w, TestData.Uniform(random, k, -2f, 2f));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMul_KQuantDecode_WidestSums_MatchScalarDefinition(SimdLevel level, DType dtype)
+    {
+        // Every quant bit set (Q4_K nibbles 15, Q6_K values 63), the 6-bit scales and mins at 63 and
+        // Q6_K's int8 scales at −128 or 127, activations at ±2 (±127 once quantized): the widest integer
+        // sums, and the high nibbles VNNI keeps in place at 16× their value.
+        var random = new Random(TestData.Seed);
+        const int m = 64, k = 512;
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        Span<byte> bytes = w.Bytes;
+        int blockBytes = DTypeInfo.BlockBytes(dtype);
+        for (int block = 0; block < bytes.Length / blockBytes; block++)
+        {
+            Span<byte> b = bytes.Slice(block * blockBytes, blockBytes);
+            if (dtype == DType.Q4_K)
+            {
+                b[4..].Fill(0xFF);
+            }
+            else
+            {
+                b[..192].Fill(0xFF);
+                for (int s = 0; s < 16; s++)
+                {
+                    b[192 + s] = (byte)((s + block) % 2 == 0 ? 0x80 : 0x7F);
+                }
+            }
+        }
+        float[] x = new float[k];
+        for (int t = 0; t < k; t++)
+        {
+            x[t] = t / 5 % 2 == 0 ? 2f : -2f;
+        }
+        CheckAgainstScalar(level, null, w, x);
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_KQuantAvx2Kernel_MatchesScalarDefinition(DType dtype)
+    {
+        if (!QuantKernels.IsSupported(QuantKernel.Avx2))
+        {
+            return; // no AVX2 here: the scalar definition is the only kernel
+        }
+        var random = new Random(TestData.Seed);
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, 136, 768);
+        CheckAgainstScalar(SimdLevel.Vector256, QuantKernel.Avx2, w, TestData.Uniform(random, 768, -2f, 2f));
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_KQuantSeveralRows_EqualsGgmlLayoutExactly(DType dtype)
+    {
+        // More than one x-row dequantizes each weight row (either layout) and takes float dots.
+        using var cpu = new CpuBackend(threads: 3);
+        var random = new Random(TestData.Seed);
+        foreach ((int n, int m) in new[] { (2, 8), (3, 40), (9, 136) })
+        {
+            float[] x = TestData.Uniform(random, n * 512, -2f, 2f);
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, 512);
+            using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+            float[] bias = TestData.Uniform(random, m);
+            var expected = new float[n * m];
+            var actual = new float[n * m];
+            cpu.MatMul(x, n, 512, w.View, bias, expected);
+            cpu.MatMul(x, n, 512, x8.View, bias, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_FastBf16KQuantPrefill_IdenticalToGgmlLayout(DType dtype)
+    {
+        // Prefill on the BF16 GEMM gathers each interleaved row's super-blocks back for its panels.
+        using var cpu = new CpuBackend(3, SimdLevel.Best, MatMulPrecision.FastBf16);
+        if (cpu.Precision != MatMulPrecision.FastBf16)
+        {
+            return; // no BF16 kernels on this CPU: the exact path above covers the layout
+        }
+        var random = new Random(TestData.Seed);
+        foreach ((int n, int k, int m) in new[] { (16, 1024, 40), (33, 512, 104), (100, 256, 8) })
+        {
+            float[] x = TestData.Uniform(random, n * k, -2f, 2f);
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+            using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+            float[] bias = TestData.Uniform(random, m);
+            var expected = new float[n * m];
+            var actual = new float[n * m];
+            cpu.MatMul(x, n, k, w.View, bias, expected);
+            cpu.MatMul(x, n, k, x8.View, bias, actual);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_KQuantDecode_StepsTakenByOtherThreads_MatchOneThreadBitForBit(DType dtype)
+    {
+        // As InterleavedQuantTests' case: 5 partitions of 8 eighths × 2 steps of groups, plus 3 groups.
+        using CpuBackend many = new(threads: 5);
+        using CpuBackend one = new(threads: 1);
+        var random = new Random(TestData.Seed);
+        const int k = 256, m = ((5 * 8 * 2) + 3) * 8;
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+        TestData.AssertOneRowMatchesOneThread(many, one, TestData.Uniform(random, k, -2f, 2f), x8.View, TestData.Uniform(random, m));
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_KQuantDecodeAfterWarmUp_AllocatesNothingOnCaller(DType dtype)
+    {
+        using var cpu = new CpuBackend(threads: 1);
+        var random = new Random(TestData.Seed);
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, 304, 512);
+        using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+        float[] x = TestData.Uniform(random, 512);
+        var y = new float[304];
+        Assert.Equal(0, TestData.SteadyStateAllocation(() => cpu.MatMul(x, 1, 512, x8.View, [], y)));
+    }
+
+    /// <summary>
+    /// One x-row through the interleaved copy of <paramref name="w"/> at <paramref name="level"/> (and
+    /// <paramref name="kernel"/> when given) against the same on the scalar definition.
+    /// </summary>
+    private static void CheckAgainstScalar(SimdLevel level, QuantKernel? kernel, NativeTensor w, float[] x)
+    {
+        using CpuBackend cpu = TestData.Cpu(level);
+        cpu.QuantKernelOverride = kernel;
+        using CpuBackend scalar = TestData.Cpu(SimdLevel.Scalar);
+        using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+        int m = w.View.Rows, k = w.View.Cols;
+        var expected = new float[m];
+        var actual = new float[m];
+        scalar.MatMul(x, 1, k, x8.View, [], expected);
+        cpu.MatMul(x, 1, k, x8.View, [], actual);
+        var row = new float[k];
+        for (int j = 0; j < m; j++)
+        {
+            w.View.ReadRow(j, row);
+            double magnitude = 0;
+            for (int t = 0; t < k; t++)
+            {
+                magnitude += Math.Abs(row[t] * x[t]);
+            }
+            double tolerance = (1e-5 * magnitude) + 1e-6;
+            Assert.True(Math.Abs((double)actual[j] - expected[j]) <= tolerance,
+                $"{cpu.Name} ({cpu.QuantKernel}) {w.View.DType} k={k} y[{j}] = {actual[j]:R}, scalar definition {expected[j]:R}, tolerance {tolerance:E3}");
+        }
+    }
+}
