@@ -29,7 +29,7 @@ public sealed record ModelLoadOptions
     public WeightFormat Weights { get; init; } = WeightFormat.AsStored;
 
     /// <summary>
-    /// Hand Q8_0 / Q4_0 matrices to the backend 8-row interleaved (Q8_0x8 / Q4_0x8), the layout the CPU
+    /// Hand Q8_0 / Q4_0 / Q4_K / Q6_K matrices to the backend 8-row interleaved (Q8_0x8 ... Q6_Kx8), the layout the CPU
     /// decode kernels stream at the memory's read rate. Null: where AVX2 exists (RowInterleave.Preferred).
     /// </summary>
     public bool? InterleaveQuantized { get; init; }

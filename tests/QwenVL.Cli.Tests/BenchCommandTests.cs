@@ -244,4 +244,14 @@ public sealed class BenchCommandTests : IDisposable
 
     [Fact]
     public void ArgMax_Ties_ReturnsFirst() => Assert.Equal(1, BenchRunner.ArgMax([0f, 2f, -1f, 2f]));
+
+    [Fact]
+    public void DescribeStorage_MixedGgufPair_NamesEveryDTypeOverOnePercentMostFirst()
+    {
+        // The 3B Q4_K_M text GGUF with a BF16 projector: 1265 MiB Q4_K, 568 MiB Q6_K, 1300 MiB BF16,
+        // 1 MiB F32 norms (under 1%, dropped).
+        var bytes = new Dictionary<string, long> { ["Q4_K"] = 1265L << 20, ["F32"] = 1L << 20, ["BF16"] = 1300L << 20, ["Q6_K"] = 568L << 20 };
+        Assert.Equal("bf16+q4_k+q6_k", BenchRunner.DescribeStorage(bytes));
+        Assert.Equal("bf16", BenchRunner.DescribeStorage(new Dictionary<string, long> { ["BF16"] = 7000, ["F32"] = 60 }));
+    }
 }

@@ -38,10 +38,11 @@ public static class BenchRunner
             new ModelLoadOptions { Backend = s.Backend, Threads = s.Threads, Weights = s.Format });
         double loadMs = clock.Elapsed.TotalMilliseconds;
         // The dtype holding most bytes names the checkpoint's precision (norms may differ).
-        string stored = model.Info.BytesByDType.MaxBy(kv => kv.Value).Key.ToLowerInvariant();
-        if (s.Preset is null && s.Weights is "bf16" or "f32" && s.Weights != stored)
+        string dominant = model.Info.BytesByDType.MaxBy(kv => kv.Value).Key.ToLowerInvariant();
+        string stored = DescribeStorage(model.Info.BytesByDType);
+        if (s.Preset is null && s.Weights is "bf16" or "f32" && s.Weights != dominant)
         {
-            throw new CliUsageException($"--weights {s.Weights}, but {folder} stores {stored}; bench runs a --model as stored (or quantized with q8/q4)");
+            throw new CliUsageException($"--weights {s.Weights}, but {folder} stores {dominant}; bench runs a --model as stored (or quantized with q8/q4)");
         }
 
         double preprocessMs = 0, encodeMs = 0;
@@ -142,5 +143,16 @@ public static class BenchRunner
             }
         }
         return best;
+    }
+
+    /// <summary>
+    /// Every dtype with at least 1% of the checkpoint's bytes, most bytes first, joined by '+': a GGUF
+    /// Q4_K_M pair with a BF16 projector reads "bf16+q4_k+q6_k", not just "bf16" (F32 norms drop out).
+    /// </summary>
+    public static string DescribeStorage(IReadOnlyDictionary<string, long> bytesByDType)
+    {
+        long total = bytesByDType.Values.Sum();
+        return string.Join('+', bytesByDType.Where(kv => kv.Value * 100 >= total)
+            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key.ToLowerInvariant()));
     }
 }

@@ -24,7 +24,7 @@ public sealed class QuantizingWeightSource : IWeightSource
     /// <summary>Wraps <paramref name="inner"/> (owned: disposed with this source).</summary>
     /// <remarks>
     /// <paramref name="target"/> null quantizes nothing (only interleaves what is stored quantized);
-    /// <paramref name="interleave"/> hands Q8_0 / Q4_0 matrices with a multiple of 8 rows out as Q8_0x8 / Q4_0x8.
+    /// <paramref name="interleave"/> hands Q8_0 / Q4_0 / Q4_K / Q6_K matrices with a multiple of 8 rows out interleaved (Q8_0x8 ... Q6_Kx8).
     /// </remarks>
     public QuantizingWeightSource(IWeightSource inner, DType? target, bool interleave = false)
     {
@@ -41,7 +41,7 @@ public sealed class QuantizingWeightSource : IWeightSource
     /// <summary>The block type matrices are quantized to (null: none are).</summary>
     public DType? Target { get; }
 
-    /// <summary>True when Q8_0 / Q4_0 matrices are handed out 8-row interleaved.</summary>
+    /// <summary>True when Q8_0 / Q4_0 / Q4_K / Q6_K matrices are handed out 8-row interleaved.</summary>
     public bool Interleave { get; }
 
     /// <inheritdoc/>
