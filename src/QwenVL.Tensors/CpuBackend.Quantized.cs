@@ -48,6 +48,15 @@ public sealed unsafe partial class CpuBackend
             RunGemm(x, n, k, w, bias, y, m);
             return;
         }
+        if (n >= GemmMinRows && Precision == MatMulPrecision.Exact && DTypeInfo.BlockFormat(w.DType) is DType.Q4_K or DType.Q6_K
+            && (BlockingOverride ?? GemmBlocking.Float32).KC % DTypeInfo.BlockSize(w.DType) == 0)
+        {
+            // K-quants on the exact backend have no multi-row int8 kernel: the float32 GEMM with
+            // panels dequantized exactly. A 3B Q4_K_M prefill went from 3.5 tok/s (a dequantized row
+            // per 32 x-rows, then float dots) to the F32 GEMM's speed.
+            RunGemm(x, n, k, w, bias, y, m);
+            return;
+        }
         int rowBlocks = (n + QuantRowBlock - 1) / QuantRowBlock;
         int colBlocks = (m + QuantColBlock - 1) / QuantColBlock;
         int tiles = rowBlocks * colBlocks;

@@ -151,11 +151,34 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
         {
             byte* panel = W + ((jc + jr) * weightRowBytes);
             int cols = Math.Min(nr, nc - jr);
+            if (quantized && TKernel.KStep == 1)
+            {
+                // Block-quantized W on the float32 kernels (K-quants on the exact backend; the caller
+                // keeps KC a multiple of the block size): the panel's kc values per row dequantized
+                // unrounded into the scratch's first half, gathered blocks behind them in the second.
+                long skip = DTypeInfo.ByteCount(WType, pc);
+                DType blockType = DTypeInfo.BlockFormat(WType);
+                byte* gathered = (byte*)(scratch + panelFloats);
+                for (int c = 0; c < cols; c++)
+                {
+                    byte* source = panel + (c * weightRowBytes) + skip;
+                    if (DTypeInfo.IsInterleaved(WType))
+                    {
+                        int values = DTypeInfo.BlockSize(blockType);
+                        Quant.RowInterleave.ReadRowBlocks(WType, W, K, jc + jr + c, pc / values, kc / values, gathered);
+                        source = gathered;
+                    }
+                    Quant.BlockDequant.Run(source, blockType, kc, scratch + ((long)c * kc));
+                }
+                // Float rows pack without the widening scratch, so none is passed past the gathered blocks.
+                TKernel.PackB((byte*)scratch, DType.F32, kc, cols, 0, kc, packedB + ((long)jr * slots), null);
+                continue;
+            }
             if (quantized)
             {
-                // Block-quantized W, only on the BF16 kernels (the caller keeps KC a multiple of
-                // the block size): the panel's kc values per row rounded to BF16 rows, then packed
-                // like a BF16 panel (the fast transpose; an F32 panel packs one value at a time).
+                // Block-quantized W on the BF16 kernels (the caller keeps KC a multiple of the block
+                // size): the panel's kc values per row rounded to BF16 rows, then packed like a BF16
+                // panel (the fast transpose; an F32 panel packs one value at a time).
                 ushort* rows = (ushort*)(scratch + panelFloats);
                 long skip = DTypeInfo.ByteCount(WType, pc);
                 bool interleaved = DTypeInfo.IsInterleaved(WType);
