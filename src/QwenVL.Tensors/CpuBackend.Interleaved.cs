@@ -3,7 +3,8 @@
 // in step (8 memory streams, 64 rows per kernel call; a thread done early takes the others' remaining
 // steps), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
 // call, the activation rows padded to a multiple of 4 with copies of the last one (their results are
-// dropped); K-quants with more x-rows dequantize each weight row instead (no multi-row kernel).
+// dropped). K-quants have no multi-row kernel: up to GemmMinRows − 1 x-rows (batched decode) take the
+// one-row walk, every x-row against each step's groups while they are in L2; more take the GEMM.
 // Prefill under MatMulPrecision.FastBf16 does not come here: the BF16 GEMM dequantizes panels itself.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -16,6 +17,8 @@ public sealed unsafe partial class CpuBackend
     // Ints between two partitions' claim counters: 64 bytes, so they never share a cache line.
     private const int ClaimStride = 16;
 
+    private static bool IsKQuant(DType interleaved) => interleaved is DType.Q4_Kx8 or DType.Q6_Kx8;
+
     /// <summary>Takes the next unclaimed step below <paramref name="steps"/> from a shared counter.</summary>
     private static bool TryClaim(ref int counter, int steps, out int step)
     {
@@ -25,18 +28,13 @@ public sealed unsafe partial class CpuBackend
 
     private void MatMulInterleaved(ref QuantMatMulJob job, int partitionsWanted)
     {
-        bool kQuant = job.WType is DType.Q4_Kx8 or DType.Q6_Kx8;
-        if (kQuant && job.N > 1)
-        {
-            var floatJob = new DequantMatMulJob { Inner = job };
-            Pool.Run(ref floatJob, partitionsWanted);
-            return;
-        }
-        int padded = job.N == 1 ? 1 : (job.N + 3) / 4 * 4;
+        bool kQuant = IsKQuant(job.WType);
+        int padded = job.N == 1 || kQuant ? job.N : (job.N + 3) / 4 * 4;
         QuantizeActivations(ref job, padded);
-        if (kQuant)
+        for (int i = 0; kQuant && i < job.N; i++)
         {
-            ActivationQuantizer.KQuantSide(DTypeInfo.BlockFormat(job.WType), job.Q, job.D, job.K, job.Side);
+            ActivationQuantizer.KQuantSide(DTypeInfo.BlockFormat(job.WType), job.Q + ((long)i * job.K), job.D + ((long)i * job.K / 32),
+                job.K, job.Side + ((long)i * job.K / 16));
         }
         int blocks = job.K / 32;
         for (int i = job.N; i < padded; i++)
@@ -47,7 +45,7 @@ public sealed unsafe partial class CpuBackend
             new ReadOnlySpan<int>(job.S + ((long)(job.N - 1) * blocks), blocks).CopyTo(new Span<int>(job.S + ((long)i * blocks), blocks));
         }
         int groups = job.M / RowInterleave.Rows;
-        int units = job.N == 1 ? groups : ((padded + QuantRowBlock - 1) / QuantRowBlock) * ((groups + 1) / 2);
+        int units = job.N == 1 || kQuant ? groups : ((padded + QuantRowBlock - 1) / QuantRowBlock) * ((groups + 1) / 2);
         int partitions = Math.Min(partitionsWanted, Math.Max(1, units));
         if (QuantKernel is QuantKernel.AvxVnni) { RunInterleaved<X86InterleavedDot<VnniByteDot>>(job, padded, partitions); }
         else if (QuantKernel is QuantKernel.Avx2) { RunInterleaved<X86InterleavedDot<Avx2ByteDot>>(job, padded, partitions); }
@@ -77,7 +75,7 @@ public sealed unsafe partial class CpuBackend
             QuantMatMulJob j = Inner;
             int groups = j.M / RowInterleave.Rows;
             float* results = stackalloc float[64];
-            if (j.N == 1)
+            if (j.N == 1 || IsKQuant(j.WType))
             {
                 Decode(partition, partitionCount, groups, results);
                 return;
@@ -125,7 +123,14 @@ public sealed unsafe partial class CpuBackend
         {
             Eighths(partition, partitionCount, groups, results);
             (int g0, int g1) = PartitionRange(partition, partitionCount, groups);
-            Rest(g0 + (8 * ((g1 - g0) / 8)), g1, results);
+            if (IsKQuant(Inner.WType))
+            {
+                KQuantRest(g0 + (8 * ((g1 - g0) / 8)), g1, results);
+            }
+            else
+            {
+                Rest(g0 + (8 * ((g1 - g0) / 8)), g1, results);
+            }
             for (int other = 1; other < partitionCount; other++)
             {
                 Eighths((partition + other) % partitionCount, partitionCount, groups, results);
@@ -147,15 +152,25 @@ public sealed unsafe partial class CpuBackend
             {
                 int g = g0 + t;
                 byte* w = j.W + (g * groupBytes);
-                if (j.WType is DType.Q4_Kx8 or DType.Q6_Kx8)
+                if (IsKQuant(j.WType))
                 {
                     for (int s = 0; s < 8; s++)
                     {
                         streams[s] = w + (s * eighthBytes);
                     }
-                    KQuant(streams, 8, results);
+                    // Every x-row against the step's 8 groups while their bytes are in L2 (≤ 578 KB
+                    // at k = 11008): one read from memory, n passes of arithmetic.
+                    for (int i = 0; i < j.N; i++)
+                    {
+                        KQuant(streams, 8, i, results);
+                        for (int s = 0; s < 8; s++)
+                        {
+                            Store(j.Y + ((long)i * j.M), (g + (s * eighth)) * 8, results + (8 * s));
+                        }
+                    }
+                    continue;
                 }
-                else if (q8) { TDot.Q8_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
+                if (q8) { TDot.Q8_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
                 else { TDot.Q4_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
                 for (int s = 0; s < 8; s++)
                 {
@@ -177,7 +192,7 @@ public sealed unsafe partial class CpuBackend
                 int g = g0 + t;
                 byte* w = j.W + (g * groupBytes);
                 long step = quarter * groupBytes;
-                Kernel(q8, w, w + step, w + (2 * step), w + (3 * step), blocks, results, 4);
+                Kernel(q8, w, w + step, w + (2 * step), w + (3 * step), blocks, results);
                 for (int s = 0; s < 4; s++)
                 {
                     Store(j.Y, (g + (s * quarter)) * 8, results + (8 * s));
@@ -190,7 +205,7 @@ public sealed unsafe partial class CpuBackend
                 byte* w1 = j.W + ((g + Math.Min(1, count - 1)) * groupBytes);
                 byte* w2 = j.W + ((g + Math.Min(2, count - 1)) * groupBytes);
                 byte* w3 = j.W + ((g + Math.Min(3, count - 1)) * groupBytes);
-                Kernel(q8, w0, w1, w2, w3, blocks, results, count);
+                Kernel(q8, w0, w1, w2, w3, blocks, results);
                 for (int s = 0; s < count; s++)
                 {
                     Store(j.Y, (g + s) * 8, results + (8 * s));
@@ -198,29 +213,55 @@ public sealed unsafe partial class CpuBackend
             }
         }
 
-        private readonly void Kernel(bool q8, byte* w0, byte* w1, byte* w2, byte* w3, int blocks, float* results, int count)
+        /// <summary>Like <see cref="Rest"/> for K-quants, whose kernel takes any number of groups (a tail's are not repeated) and every x-row.</summary>
+        private readonly void KQuantRest(int g0, int g1, float* results)
+        {
+            int quarter = (g1 - g0) / 4;
+            for (int g = g0; g < g0 + quarter; g++)
+            {
+                KQuantStep(g, quarter, 4, results);
+            }
+            for (int g = g0 + (4 * quarter); g < g1; g += 4)
+            {
+                KQuantStep(g, 1, Math.Min(4, g1 - g), results);
+            }
+        }
+
+        /// <summary>Groups g, g + apart, … (<paramref name="count"/> of them) against every x-row, into y.</summary>
+        private readonly void KQuantStep(int g, int apart, int count, float* results)
         {
             QuantMatMulJob j = Inner;
-            if (j.WType is DType.Q4_Kx8 or DType.Q6_Kx8)
+            long groupBytes = 8 * (long)j.RowBytes;
+            byte** streams = stackalloc byte*[4];
+            for (int s = 0; s < count; s++)
             {
-                // The K-quant kernel takes any number of groups: a tail's repeats are not read again.
-                byte** streams = stackalloc byte*[4];
-                streams[0] = w0;
-                streams[1] = w1;
-                streams[2] = w2;
-                streams[3] = w3;
-                KQuant(streams, count, results);
+                streams[s] = j.W + ((g + (s * apart)) * groupBytes);
             }
-            else if (q8) { TDot.Q8_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
+            for (int i = 0; i < j.N; i++)
+            {
+                KQuant(streams, count, i, results);
+                for (int s = 0; s < count; s++)
+                {
+                    Store(j.Y + ((long)i * j.M), (g + (s * apart)) * 8, results + (8 * s));
+                }
+            }
+        }
+
+        private readonly void Kernel(bool q8, byte* w0, byte* w1, byte* w2, byte* w3, int blocks, float* results)
+        {
+            QuantMatMulJob j = Inner;
+            if (q8) { TDot.Q8_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
             else { TDot.Q4_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
         }
 
-        /// <summary>A K-quant kernel call over <paramref name="count"/> groups at streams[0..count).</summary>
-        private readonly void KQuant(byte** streams, int count, float* results)
+        /// <summary>A K-quant kernel call over <paramref name="count"/> groups at streams[0..count) for x-row <paramref name="row"/>.</summary>
+        private readonly void KQuant(byte** streams, int count, int row, float* results)
         {
             QuantMatMulJob j = Inner;
-            if (j.WType == DType.Q4_Kx8) { TDot.Q4_K(streams, count, j.K / 256, j.Q, j.D, j.Side, results); }
-            else { TDot.Q6_K(streams, count, j.K / 256, j.Q, j.D, (int*)j.Side, results); }
+            sbyte* q = j.Q + ((long)row * j.K);
+            float* d = j.D + ((long)row * j.K / 32), side = j.Side + ((long)row * j.K / 16);
+            if (j.WType == DType.Q4_Kx8) { TDot.Q4_K(streams, count, j.K / 256, q, d, side, results); }
+            else { TDot.Q6_K(streams, count, j.K / 256, q, d, (int*)side, results); }
         }
 
         /// <summary>

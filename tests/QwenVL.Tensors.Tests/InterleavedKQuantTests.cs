@@ -3,7 +3,8 @@
 // times the float activations within the int8 rounding of the activations (the bound of
 // QuantMatMulParityTests: Σ_t |w_t|·amax_b/127/2 + 1e-5·(1 + |y|)·√k); the SIMD kernels equal the
 // scalar definition to float accumulation order (1e-5·Σ|w·x| + 1e-6), also at the widest sums
-// (every nibble 15, every scale at its extreme, activations ±127); more x-rows dequantize rows exactly.
+// (every nibble 15, every scale at its extreme, activations ±127); batched decode (2-5 x-rows) equals
+// one-row calls bit for bit; prefill (6+ x-rows) takes the GEMM on exactly dequantized rows.
 using QwenVL.Tensors.Quant;
 
 namespace QwenVL.Tensors.Tests;
@@ -163,12 +164,39 @@ public class InterleavedKQuantTests
     [Theory]
     [InlineData(DType.Q4_K)]
     [InlineData(DType.Q6_K)]
-    public void MatMul_KQuantSeveralRows_EqualsGgmlLayoutExactly(DType dtype)
+    public void MatMul_KQuantBatchedDecode_EachRowEqualsItsOwnOneRowCallExactly(DType dtype)
     {
-        // More than one x-row dequantizes each weight row (either layout) and takes float dots.
+        // 2 to 5 x-rows (concurrent streams sharing a decode step) run the one-row kernel for every
+        // row against each step's groups: row i must equal a one-row call on x-row i bit for bit.
         using var cpu = new CpuBackend(threads: 3);
         var random = new Random(TestData.Seed);
-        foreach ((int n, int m) in new[] { (2, 8), (3, 40), (9, 136) })
+        foreach ((int n, int m, int k) in new[] { (2, 8, 256), (3, 40, 512), (5, 136, 768), (4, 600, 256) })
+        {
+            float[] x = TestData.Uniform(random, n * k, -2f, 2f);
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+            using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+            float[] bias = TestData.Uniform(random, m);
+            var batched = new float[n * m];
+            batched.AsSpan().Fill(float.NaN);
+            cpu.MatMul(x, n, k, x8.View, bias, batched);
+            var one = new float[m];
+            for (int i = 0; i < n; i++)
+            {
+                cpu.MatMul(x.AsSpan(i * k, k), 1, k, x8.View, bias, one);
+                Assert.Equal(one, batched.AsSpan(i * m, m).ToArray());
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_KQuantPrefill_EqualsGgmlLayoutExactly(DType dtype)
+    {
+        // 6 and more x-rows take the float32 GEMM on the exact backend, gathering interleaved rows back.
+        using var cpu = new CpuBackend(threads: 3);
+        var random = new Random(TestData.Seed);
+        foreach ((int n, int m) in new[] { (6, 8), (9, 136), (40, 40) })
         {
             float[] x = TestData.Uniform(random, n * 512, -2f, 2f);
             using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, 512);
