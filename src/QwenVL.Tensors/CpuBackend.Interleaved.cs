@@ -147,27 +147,14 @@ public sealed unsafe partial class CpuBackend
             bool q8 = j.WType == DType.Q8_0x8;
             int eighth = (g1 - g0) / 8;
             nint eighthBytes = (nint)(eighth * groupBytes);
-            byte** streams = stackalloc byte*[8];
+            bool kQuant = IsKQuant(j.WType);
             while (TryClaim(ref Claims[owner * ClaimStride], eighth, out int t))
             {
                 int g = g0 + t;
                 byte* w = j.W + (g * groupBytes);
-                if (IsKQuant(j.WType))
+                if (kQuant)
                 {
-                    for (int s = 0; s < 8; s++)
-                    {
-                        streams[s] = w + (s * eighthBytes);
-                    }
-                    // Every x-row against the step's 8 groups while their bytes are in L2 (≤ 578 KB
-                    // at k = 11008): one read from memory, n passes of arithmetic.
-                    for (int i = 0; i < j.N; i++)
-                    {
-                        KQuant(streams, 8, i, results);
-                        for (int s = 0; s < 8; s++)
-                        {
-                            Store(j.Y + ((long)i * j.M), (g + (s * eighth)) * 8, results + (8 * s));
-                        }
-                    }
+                    KQuantStep(g, eighth, 8, results);
                     continue;
                 }
                 if (q8) { TDot.Q8_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
@@ -227,12 +214,16 @@ public sealed unsafe partial class CpuBackend
             }
         }
 
-        /// <summary>Groups g, g + apart, … (<paramref name="count"/> of them) against every x-row, into y.</summary>
+        /// <summary>
+        /// Groups g, g + apart, … (<paramref name="count"/> ≤ 8 of them) against every x-row, into y: while
+        /// the step's bytes sit in L2 (≤ 578 KB for 8 groups at k = 11008), one read from memory and n
+        /// passes of arithmetic.
+        /// </summary>
         private readonly void KQuantStep(int g, int apart, int count, float* results)
         {
             QuantMatMulJob j = Inner;
             long groupBytes = 8 * (long)j.RowBytes;
-            byte** streams = stackalloc byte*[4];
+            byte** streams = stackalloc byte*[8];
             for (int s = 0; s < count; s++)
             {
                 streams[s] = j.W + ((g + (s * apart)) * groupBytes);

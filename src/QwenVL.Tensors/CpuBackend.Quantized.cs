@@ -1,8 +1,9 @@
 // CpuBackend's matmul for block-quantized weights. Q8_0 / Q4_0: activations quantized once per call
 // to int8 blocks, then int8 dot products (Quant/QuantDot*.cs): prefill in 32×16 tiles, 4 x-rows per
 // weight row; decode (n < 4) one slice of weight rows per thread, walked in 4 quarters (4 streams).
-// Q4_K / Q6_K: decode on their interleaved layouts (CpuBackend.Interleaved.cs); otherwise dequantize a
-// row, then float dots (correct, not tuned). Per-thread scratch: no allocation.
+// Q4_K / Q6_K: decode (up to 5 x-rows) on their interleaved layouts (CpuBackend.Interleaved.cs),
+// prefill on the float32 GEMM with exactly dequantized panels; otherwise (the ggml layout, where AVX2
+// is missing) dequantize a row, then float dots (correct, not tuned). Per-thread scratch: no allocation.
 // With MatMulPrecision.FastBf16, prefill-sized calls take the BF16 GEMM instead (panels dequantized).
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -317,6 +318,7 @@ public sealed unsafe partial class CpuBackend
             {
                 scratch._d = GC.AllocateUninitializedArray<float>(checked((int)blocks), pinned: true);
                 scratch._s = GC.AllocateUninitializedArray<int>(checked((int)blocks), pinned: true);
+                // K-quant sums: k/16 per row (Q6_K's per 16 values), twice the per-32 blocks.
                 scratch._side = GC.AllocateUninitializedArray<float>(checked((int)(2 * blocks)), pinned: true);
             }
             return scratch;

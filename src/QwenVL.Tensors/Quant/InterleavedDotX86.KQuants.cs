@@ -2,7 +2,8 @@
 // one activation row against up to 8 groups of 8 rows, one super-block of each group in turn. Per
 // sub-block the integer sums use the same byte dot as Q4_0 (vpdpbusd, or vpmaddubsw + vpmaddwd); the
 // 6-bit scales and mins are unpacked for 8 rows at once and applied in float32. No 512-bit form and
-// no multi-row (prefill) kernel: prefill of K-quants runs on the BF16 GEMM or dequantizes rows.
+// no multi-row kernel: prefill runs on the GEMMs with dequantized panels, batched decode calls these
+// once per x-row (CpuBackend.Interleaved.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -19,7 +20,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// scale takes the 1/16) go to a stack buffer; then 3 loads unpack the 8 rows' 6-bit scales and mins
     /// (ggml's 12-byte packing, lane r = row r) and acc += d·Σ sc·dx·S − dmin·Σ m·xs. Done in one pass,
     /// the scale vectors stayed live through the dots and pushed the chains into ymm16-31, which VEX
-    /// vpdpbusd cannot address: two register moves per dot, and 27 against 45 GB/s from L2 (Q4_0).
+    /// vpdpbusd cannot address: two register moves per dot, and one-thread matvecs from L2 at 0.54 of
+    /// Q4_0's bytes per second (0.67 in two phases, 0.71 with the 0xF0 mask in a register; paired runs).
     /// The group's accumulators live in <paramref name="results"/> (one load and store per 1152 bytes).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -55,15 +57,15 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
                 Vector256<uint> six = Vector256.Create(0x3F3F3F3Fu), four = Vector256.Create(0x0F0F0F0Fu), top = Vector256.Create(0x30303030u);
                 Vector256<uint> scLo = a & six, scHi = (c & four) | (Vector256.ShiftRightLogical(a, 2) & top);
                 // Written out: as loops, the JIT kept j in a register (variable shifts, a branch for odd j).
-                float dLow = 1f, dHigh = highScale;
-                Vector256<float> sum = Scaled(sums[0], Byte(scLo, 0), d[0] * dLow, Vector256<float>.Zero);
-                sum = Scaled(sums[1], Byte(scLo, 1), d[1] * dHigh, sum);
-                sum = Scaled(sums[2], Byte(scLo, 2), d[2] * dLow, sum);
-                sum = Scaled(sums[3], Byte(scLo, 3), d[3] * dHigh, sum);
-                sum = Scaled(sums[4], Byte(scHi, 0), d[4] * dLow, sum);
-                sum = Scaled(sums[5], Byte(scHi, 1), d[5] * dHigh, sum);
-                sum = Scaled(sums[6], Byte(scHi, 2), d[6] * dLow, sum);
-                sum = Scaled(sums[7], Byte(scHi, 3), d[7] * dHigh, sum);
+                // Odd sub-blocks are the high nibbles: their d carries highScale.
+                Vector256<float> sum = Scaled(sums[0], Byte(scLo, 0), d[0], Vector256<float>.Zero);
+                sum = Scaled(sums[1], Byte(scLo, 1), d[1] * highScale, sum);
+                sum = Scaled(sums[2], Byte(scLo, 2), d[2], sum);
+                sum = Scaled(sums[3], Byte(scLo, 3), d[3] * highScale, sum);
+                sum = Scaled(sums[4], Byte(scHi, 0), d[4], sum);
+                sum = Scaled(sums[5], Byte(scHi, 1), d[5] * highScale, sum);
+                sum = Scaled(sums[6], Byte(scHi, 2), d[6], sum);
+                sum = Scaled(sums[7], Byte(scHi, 3), d[7] * highScale, sum);
                 Vector256<uint> mLo = b & six, mHi = (Vector256.ShiftRightLogical(c, 4) & four) | (Vector256.ShiftRightLogical(b, 2) & top);
                 Vector256<float> mins = Byte(mLo, 0) * Vector256.Create(xs[0]);
                 mins = MulAdd(Byte(mLo, 1), Vector256.Create(xs[1]), mins);

@@ -83,7 +83,7 @@ public static unsafe class RowInterleave
     {
         DType dtype = DTypeInfo.BlockFormat(interleaved);
         int blockBytes = DTypeInfo.BlockBytes(dtype);
-        (int First, int Count) halves = Halves(dtype);
+        (int At, int Count) halves = Halves(dtype);
         long rowBytes = DTypeInfo.ByteCount(dtype, cols);
         int r = row % Rows;
         byte* group = data + ((long)(row / Rows) * Rows * rowBytes);
@@ -103,7 +103,7 @@ public static unsafe class RowInterleave
     {
         DType dtype = DTypeInfo.BlockFormat(interleaved);
         int blockBytes = DTypeInfo.BlockBytes(dtype);
-        (int First, int Count) halves = Halves(dtype);
+        (int At, int Count) halves = Halves(dtype);
         long rowBytes = DTypeInfo.ByteCount(dtype, cols);
         int blocks = (int)(rowBytes / blockBytes);
         int r = row % Rows;
