@@ -1,6 +1,6 @@
-// The 8-row interleaved Q4_Kx8 / Q6_Kx8 layouts (GGUF K-quants as llama.cpp publishes them) and their
-// one-row kernels: interleaving is a lossless byte permutation; decode equals the dequantized weights
-// times the float activations within the int8 rounding of the activations (the bound of
+// The one-row kernels over the 8-row interleaved Q4_Kx8 / Q6_Kx8 layouts (GGUF K-quants as llama.cpp
+// publishes them; readback and BF16 prefill are in InterleavedQuantTests): decode equals the
+// dequantized weights times the float activations within the int8 rounding of the activations (the bound of
 // QuantMatMulParityTests: Σ_t |w_t|·amax_b/127/2 + 1e-5·(1 + |y|)·√k); the SIMD kernels equal the
 // scalar definition to float accumulation order (1e-5·Σ|w·x| + 1e-6), also at the widest sums
 // (every nibble 15, every scale at its extreme, activations ±127); batched decode (2-5 x-rows) equals
@@ -13,47 +13,7 @@ public class InterleavedKQuantTests
 {
     private static readonly ReferenceBackend Reference = new();
 
-    public static TheoryData<SimdLevel, DType> Cases()
-    {
-        var data = new TheoryData<SimdLevel, DType>();
-        foreach (SimdLevel level in TestData.Levels())
-        {
-            data.Add(level, DType.Q4_K);
-            data.Add(level, DType.Q6_K);
-        }
-        return data;
-    }
-
-    [Theory]
-    [InlineData(DType.Q4_K, 8, 256)]
-    [InlineData(DType.Q4_K, 24, 768)]
-    [InlineData(DType.Q6_K, 8, 256)]
-    [InlineData(DType.Q6_K, 40, 512)]
-    public void Interleave_RandomSuperBlocks_RowsReadBackExactly(DType dtype, int m, int k)
-    {
-        var random = new Random(TestData.Seed);
-        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
-        using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
-        Assert.Equal(dtype == DType.Q4_K ? DType.Q4_Kx8 : DType.Q6_Kx8, x8.View.DType);
-        Assert.Equal(w.View.ByteLength, x8.View.ByteLength);
-        var gathered = new byte[DTypeInfo.ByteCount(dtype, k)];
-        var expected = new float[k];
-        var actual = new float[k];
-        for (int r = 0; r < m; r++)
-        {
-            unsafe
-            {
-                fixed (byte* g = gathered)
-                {
-                    RowInterleave.ReadRowBlocks(x8.View.DType, (byte*)x8.View.Data, k, r, 0, k / 256, g);
-                }
-            }
-            Assert.True(w.View.RowBytes(r).SequenceEqual(gathered), $"{dtype} row {r}: super-blocks differ after interleaving");
-            w.View.ReadRow(r, expected);
-            x8.View.ReadRow(r, actual);
-            Assert.Equal(expected, actual);
-        }
-    }
+    public static TheoryData<SimdLevel, DType> Cases() => TestData.LevelsWith(DType.Q4_K, DType.Q6_K);
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -213,32 +173,6 @@ public class InterleavedKQuantTests
     [Theory]
     [InlineData(DType.Q4_K)]
     [InlineData(DType.Q6_K)]
-    public void MatMul_FastBf16KQuantPrefill_IdenticalToGgmlLayout(DType dtype)
-    {
-        // Prefill on the BF16 GEMM gathers each interleaved row's super-blocks back for its panels.
-        using var cpu = new CpuBackend(3, SimdLevel.Best, MatMulPrecision.FastBf16);
-        if (cpu.Precision != MatMulPrecision.FastBf16)
-        {
-            return; // no BF16 kernels on this CPU: the exact path above covers the layout
-        }
-        var random = new Random(TestData.Seed);
-        foreach ((int n, int k, int m) in new[] { (16, 1024, 40), (33, 512, 104), (100, 256, 8) })
-        {
-            float[] x = TestData.Uniform(random, n * k, -2f, 2f);
-            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
-            using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
-            float[] bias = TestData.Uniform(random, m);
-            var expected = new float[n * m];
-            var actual = new float[n * m];
-            cpu.MatMul(x, n, k, w.View, bias, expected);
-            cpu.MatMul(x, n, k, x8.View, bias, actual);
-            Assert.Equal(expected, actual);
-        }
-    }
-
-    [Theory]
-    [InlineData(DType.Q4_K)]
-    [InlineData(DType.Q6_K)]
     public void MatMul_KQuantDecode_StepsTakenByOtherThreads_MatchOneThreadBitForBit(DType dtype)
     {
         // As InterleavedQuantTests' case: 5 partitions of 8 eighths × 2 steps of groups, plus 3 groups.
@@ -280,18 +214,6 @@ public class InterleavedKQuantTests
         var actual = new float[m];
         scalar.MatMul(x, 1, k, x8.View, [], expected);
         cpu.MatMul(x, 1, k, x8.View, [], actual);
-        var row = new float[k];
-        for (int j = 0; j < m; j++)
-        {
-            w.View.ReadRow(j, row);
-            double magnitude = 0;
-            for (int t = 0; t < k; t++)
-            {
-                magnitude += Math.Abs(row[t] * x[t]);
-            }
-            double tolerance = (1e-5 * magnitude) + 1e-6;
-            Assert.True(Math.Abs((double)actual[j] - expected[j]) <= tolerance,
-                $"{cpu.Name} ({cpu.QuantKernel}) {w.View.DType} k={k} y[{j}] = {actual[j]:R}, scalar definition {expected[j]:R}, tolerance {tolerance:E3}");
-        }
+        InterleavedQuantTests.AssertOneRowClose(w, x, expected, actual, 1e-6, $"{cpu.Name} ({cpu.QuantKernel}) {w.View.DType} (against the scalar definition)");
     }
 }

@@ -1,4 +1,5 @@
-// The 8-row interleaved Q8_0x8 / Q4_0x8 layout: interleaving is lossless (rows read back byte for
+// The 8-row interleaved Q8_0x8 / Q4_0x8 layout (K-quants' readback and BF16 prefill too; their kernels
+// are InterleavedKQuantTests' business): interleaving is lossless (rows read back byte for
 // byte and value for value), and CpuBackend.MatMul on interleaved weights equals the same backend on
 // the ggml layout at every SIMD level and shape: both compute the same exact integer block sums from
 // the same int8 activations, so only the float accumulation order differs. Bound used:
@@ -10,31 +11,26 @@ namespace QwenVL.Tensors.Tests;
 
 public class InterleavedQuantTests
 {
-    public static TheoryData<SimdLevel, DType> Cases()
-    {
-        var data = new TheoryData<SimdLevel, DType>();
-        foreach (SimdLevel level in TestData.Levels())
-        {
-            data.Add(level, DType.Q8_0);
-            data.Add(level, DType.Q4_0);
-        }
-        return data;
-    }
+    public static TheoryData<SimdLevel, DType> Cases() => TestData.LevelsWith(DType.Q8_0, DType.Q4_0);
 
     [Theory]
-    [InlineData(DType.Q8_0, 8, 32)]
-    [InlineData(DType.Q4_0, 8, 32)]
-    [InlineData(DType.Q8_0, 24, 96)]
-    [InlineData(DType.Q4_0, 40, 320)]
-    public void Interleave_RandomBlocks_RowsReadBackExactly(DType dtype, int m, int k)
+    [InlineData(DType.Q8_0, 8, 32, DType.Q8_0x8)]
+    [InlineData(DType.Q4_0, 8, 32, DType.Q4_0x8)]
+    [InlineData(DType.Q8_0, 24, 96, DType.Q8_0x8)]
+    [InlineData(DType.Q4_0, 40, 320, DType.Q4_0x8)]
+    [InlineData(DType.Q4_K, 8, 256, DType.Q4_Kx8)]
+    [InlineData(DType.Q4_K, 24, 768, DType.Q4_Kx8)]
+    [InlineData(DType.Q6_K, 8, 256, DType.Q6_Kx8)]
+    [InlineData(DType.Q6_K, 40, 512, DType.Q6_Kx8)]
+    public void Interleave_RandomBlocks_RowsReadBackExactly(DType dtype, int m, int k, DType interleaved)
     {
         var random = new Random(TestData.Seed);
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
         using NativeTensor x8 = Interleave(w);
-        Assert.Equal(dtype == DType.Q8_0 ? DType.Q8_0x8 : DType.Q4_0x8, x8.View.DType);
+        Assert.Equal(interleaved, x8.View.DType);
         Assert.Equal(w.View.ByteLength, x8.View.ByteLength);
-        int blockBytes = DTypeInfo.BlockBytes(dtype);
-        var gathered = new byte[k / 32 * blockBytes];
+        int values = DTypeInfo.BlockSize(dtype);
+        var gathered = new byte[DTypeInfo.ByteCount(dtype, k)];
         var expected = new float[k];
         var actual = new float[k];
         for (int r = 0; r < m; r++)
@@ -43,7 +39,7 @@ public class InterleavedQuantTests
             {
                 fixed (byte* g = gathered)
                 {
-                    RowInterleave.ReadRowBlocks(x8.View.DType, (byte*)x8.View.Data, k, r, 0, k / 32, g);
+                    RowInterleave.ReadRowBlocks(x8.View.DType, (byte*)x8.View.Data, k, r, 0, k / values, g);
                 }
             }
             Assert.True(w.View.RowBytes(r).SequenceEqual(gathered), $"row {r} blocks differ after interleaving");
@@ -116,15 +112,21 @@ public class InterleavedQuantTests
     [Theory]
     [InlineData(DType.Q8_0)]
     [InlineData(DType.Q4_0)]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
     public void MatMul_FastBf16Interleaved_IdenticalToGgmlLayout(DType dtype)
     {
+        // Prefill on the BF16 GEMM gathers each interleaved row's blocks (K-quants: super-blocks) back.
         using var cpu = new CpuBackend(3, SimdLevel.Best, MatMulPrecision.FastBf16);
         if (cpu.Precision != MatMulPrecision.FastBf16)
         {
             return; // no BF16 kernels on this CPU: the exact path above covers the layout
         }
         var random = new Random(TestData.Seed);
-        foreach ((int n, int k, int m) in new[] { (16, 1056, 40), (33, 288, 104), (100, 32, 8) })
+        (int N, int K, int M)[] shapes = DTypeInfo.BlockSize(dtype) == 256
+            ? [(16, 1024, 40), (33, 512, 104), (100, 256, 8)]
+            : [(16, 1056, 40), (33, 288, 104), (100, 32, 8)];
+        foreach ((int n, int k, int m) in shapes)
         {
             float[] x = TestData.Uniform(random, n * k, -2f, 2f);
             using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
@@ -172,19 +174,28 @@ public class InterleavedQuantTests
         var actual = new float[m];
         cpu.MatMul(x, 1, k, w.View, [], expected);
         cpu.MatMul(x, 1, k, x8.View, [], actual);
-        var row = new float[k];
-        for (int j = 0; j < m; j++)
+        AssertOneRowClose(w, x, expected, actual, 1e-30, $"{cpu.Name} {dtype} (against the ggml layout)");
+    }
+
+    /// <summary>
+    /// One x-row's results for every weight row j of <paramref name="w"/>: |actual − expected| ≤
+    /// 1e-5·Σ_t |w_jt·x_t| + <paramref name="floor"/> (the same integer sums, float order aside).
+    /// </summary>
+    internal static void AssertOneRowClose(NativeTensor w, float[] x, float[] expected, float[] actual, double floor, string context)
+    {
+        var row = new float[w.View.Cols];
+        for (int j = 0; j < w.View.Rows; j++)
         {
             w.View.ReadRow(j, row);
             double magnitude = 0;
-            for (int t = 0; t < k; t++)
+            for (int t = 0; t < row.Length; t++)
             {
                 magnitude += Math.Abs(row[t] * x[t]);
             }
-            Assert.True(double.IsFinite(magnitude), $"row {j} has a non-finite weight");
-            double tolerance = (1e-5 * magnitude) + 1e-30;
+            Assert.True(double.IsFinite(magnitude), $"{context}: row {j} has a non-finite weight");
+            double tolerance = (1e-5 * magnitude) + floor;
             Assert.True(Math.Abs((double)actual[j] - expected[j]) <= tolerance,
-                $"{cpu.Name} {dtype} y[{j}] = {actual[j]:R}, ggml layout {expected[j]:R}, tolerance {tolerance:E3}");
+                $"{context} k={row.Length} y[{j}] = {actual[j]:R}, expected {expected[j]:R}, tolerance {tolerance:E3}");
         }
     }
 

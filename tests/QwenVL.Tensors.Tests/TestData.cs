@@ -25,6 +25,20 @@ internal static class TestData
         }
     }
 
+    /// <summary>Every level of <see cref="Levels"/> with each of <paramref name="dtypes"/>.</summary>
+    public static TheoryData<SimdLevel, DType> LevelsWith(params DType[] dtypes)
+    {
+        var data = new TheoryData<SimdLevel, DType>();
+        foreach (SimdLevel level in Levels())
+        {
+            foreach (DType dtype in dtypes)
+            {
+                data.Add(level, dtype);
+            }
+        }
+        return data;
+    }
+
     public static TheoryData<SimdLevel> LevelData()
     {
         var data = new TheoryData<SimdLevel>();

@@ -86,31 +86,25 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     private static void ChunkQ4K(byte* qs, sbyte* x, Vector256<byte> low4, Vector256<byte> high4, Vector256<int>* sums)
     {
         // Written out (the JIT does not unroll): constant offsets instead of index arithmetic per step.
-        Vector256<byte> v0 = Vector256.Load(qs), v1 = Vector256.Load(qs + 32);
-        Vector256<int> l0 = TDot.Dot(Vector256<int>.Zero, v0 & low4, Broadcast(x));
-        Vector256<int> h0 = TDot.Dot(Vector256<int>.Zero, HighK(v0, low4, high4), Broadcast(x + 32));
-        Vector256<int> l1 = TDot.Dot(Vector256<int>.Zero, v1 & low4, Broadcast(x + 4));
-        Vector256<int> h1 = TDot.Dot(Vector256<int>.Zero, HighK(v1, low4, high4), Broadcast(x + 36));
-        v0 = Vector256.Load(qs + 64);
-        v1 = Vector256.Load(qs + 96);
-        l0 = TDot.Dot(l0, v0 & low4, Broadcast(x + 8));
-        h0 = TDot.Dot(h0, HighK(v0, low4, high4), Broadcast(x + 40));
-        l1 = TDot.Dot(l1, v1 & low4, Broadcast(x + 12));
-        h1 = TDot.Dot(h1, HighK(v1, low4, high4), Broadcast(x + 44));
-        v0 = Vector256.Load(qs + 128);
-        v1 = Vector256.Load(qs + 160);
-        l0 = TDot.Dot(l0, v0 & low4, Broadcast(x + 16));
-        h0 = TDot.Dot(h0, HighK(v0, low4, high4), Broadcast(x + 48));
-        l1 = TDot.Dot(l1, v1 & low4, Broadcast(x + 20));
-        h1 = TDot.Dot(h1, HighK(v1, low4, high4), Broadcast(x + 52));
-        v0 = Vector256.Load(qs + 192);
-        v1 = Vector256.Load(qs + 224);
-        l0 = TDot.Dot(l0, v0 & low4, Broadcast(x + 24));
-        h0 = TDot.Dot(h0, HighK(v0, low4, high4), Broadcast(x + 56));
-        l1 = TDot.Dot(l1, v1 & low4, Broadcast(x + 28));
-        h1 = TDot.Dot(h1, HighK(v1, low4, high4), Broadcast(x + 60));
+        Vector256<int> l0 = Vector256<int>.Zero, h0 = Vector256<int>.Zero, l1 = Vector256<int>.Zero, h1 = Vector256<int>.Zero;
+        StepQ4K(qs, x, low4, high4, ref l0, ref h0, ref l1, ref h1);
+        StepQ4K(qs + 64, x + 8, low4, high4, ref l0, ref h0, ref l1, ref h1);
+        StepQ4K(qs + 128, x + 16, low4, high4, ref l0, ref h0, ref l1, ref h1);
+        StepQ4K(qs + 192, x + 24, low4, high4, ref l0, ref h0, ref l1, ref h1);
         sums[0] = l0 + l1;
         sums[1] = h0 + h1;
+    }
+
+    /// <summary>2 vectors of packed nibbles (8 values of 8 rows each) into the two low- and two high-nibble chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepQ4K(byte* qs, sbyte* x, Vector256<byte> low4, Vector256<byte> high4,
+        ref Vector256<int> l0, ref Vector256<int> h0, ref Vector256<int> l1, ref Vector256<int> h1)
+    {
+        Vector256<byte> v0 = Vector256.Load(qs), v1 = Vector256.Load(qs + 32);
+        l0 = TDot.Dot(l0, v0 & low4, Broadcast(x));
+        h0 = TDot.Dot(h0, HighK(v0, low4, high4), Broadcast(x + 32));
+        l1 = TDot.Dot(l1, v1 & low4, Broadcast(x + 4));
+        h1 = TDot.Dot(h1, HighK(v1, low4, high4), Broadcast(x + 36));
     }
 
     /// <summary>
