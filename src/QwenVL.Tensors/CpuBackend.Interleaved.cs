@@ -31,10 +31,13 @@ public sealed unsafe partial class CpuBackend
         bool kQuant = IsKQuant(job.WType);
         int padded = job.N == 1 || kQuant ? job.N : (job.N + 3) / 4 * 4;
         QuantizeActivations(ref job, padded);
-        for (int i = 0; kQuant && i < job.N; i++)
+        if (kQuant)
         {
-            ActivationQuantizer.KQuantSide(DTypeInfo.BlockFormat(job.WType), job.Q + ((long)i * job.K), job.D + ((long)i * job.K / 32),
-                job.K, job.Side + ((long)i * job.K / 16));
+            for (int i = 0; i < job.N; i++)
+            {
+                ActivationQuantizer.KQuantSide(DTypeInfo.BlockFormat(job.WType), job.Q + ((long)i * job.K), job.D + ((long)i * job.K / 32),
+                    job.K, job.Side + ((long)i * job.K / 16));
+            }
         }
         int blocks = job.K / 32;
         for (int i = job.N; i < padded; i++)
@@ -151,12 +154,12 @@ public sealed unsafe partial class CpuBackend
             while (TryClaim(ref Claims[owner * ClaimStride], eighth, out int t))
             {
                 int g = g0 + t;
-                byte* w = j.W + (g * groupBytes);
                 if (kQuant)
                 {
                     KQuantStep(g, eighth, 8, results);
                     continue;
                 }
+                byte* w = j.W + (g * groupBytes);
                 if (q8) { TDot.Q8_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
                 else { TDot.Q4_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
                 for (int s = 0; s < 8; s++)

@@ -253,7 +253,7 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <summary>Q4_K / Q6_K (either layout): each weight row of a tile is dequantized once into per-thread floats.</summary>
+    /// <summary>Q4_K / Q6_K in ggml's layout: each weight row of a tile is dequantized once into per-thread floats.</summary>
     private struct DequantMatMulJob : IParallelJob
     {
         public QuantMatMulJob Inner;
@@ -269,14 +269,7 @@ public sealed unsafe partial class CpuBackend
                 (int i0, int i1, int j0, int j1) = j.Tile(tile);
                 for (int col = j0; col < j1; col++)
                 {
-                    if (DTypeInfo.IsInterleaved(j.WType))
-                    {
-                        RowInterleave.ReadRow(j.WType, (nint)j.W, j.K, col, row);
-                    }
-                    else
-                    {
-                        BlockFormats.Dequantize(new ReadOnlySpan<byte>(j.W + ((long)col * j.RowBytes), j.RowBytes), j.WType, row);
-                    }
+                    BlockFormats.Dequantize(new ReadOnlySpan<byte>(j.W + ((long)col * j.RowBytes), j.RowBytes), j.WType, row);
                     float b = j.Bias == null ? 0f : j.Bias[col];
                     for (int i = i0; i < i1; i++)
                     {

@@ -156,19 +156,10 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
                 // Block-quantized W on the float32 kernels (K-quants on the exact backend; the caller
                 // keeps KC a multiple of the block size): the panel's kc values per row dequantized
                 // unrounded into the scratch's first half, gathered blocks behind them in the second.
-                long skip = DTypeInfo.ByteCount(WType, pc);
-                DType blockType = DTypeInfo.BlockFormat(WType);
                 byte* gathered = (byte*)(scratch + panelFloats);
                 for (int c = 0; c < cols; c++)
                 {
-                    byte* source = panel + (c * weightRowBytes) + skip;
-                    if (DTypeInfo.IsInterleaved(WType))
-                    {
-                        int values = DTypeInfo.BlockSize(blockType);
-                        Quant.RowInterleave.ReadRowBlocks(WType, W, K, jc + jr + c, pc / values, kc / values, gathered);
-                        source = gathered;
-                    }
-                    Quant.BlockDequant.Run(source, blockType, kc, scratch + ((long)c * kc));
+                    Quant.BlockDequant.Run(QuantizedRow(jc + jr + c, pc, kc, gathered), DTypeInfo.BlockFormat(WType), kc, scratch + ((long)c * kc));
                 }
                 // Float rows pack without the widening scratch, so none is passed past the gathered blocks.
                 TKernel.PackB((byte*)scratch, DType.F32, kc, cols, 0, kc, packedB + ((long)jr * slots), null);
@@ -178,30 +169,35 @@ internal unsafe struct GemmJob<TKernel> : IParallelJob
             {
                 // Block-quantized W on the BF16 kernels (the caller keeps KC a multiple of the block
                 // size): the panel's kc values per row rounded to BF16 rows, then packed like a BF16
-                // panel (the fast transpose; an F32 panel packs one value at a time).
+                // panel (the fast transpose; an F32 panel packs one value at a time). Gathered blocks
+                // sit behind the BF16 rows in the scratch's second half (kc/32 · 34 bytes ≤ the 2·nr·kc free).
                 ushort* rows = (ushort*)(scratch + panelFloats);
-                long skip = DTypeInfo.ByteCount(WType, pc);
-                bool interleaved = DTypeInfo.IsInterleaved(WType);
-                DType blockType = DTypeInfo.BlockFormat(WType);
-                // An interleaved row's kc values are gathered back into ggml blocks first, behind
-                // the BF16 rows in the scratch's second half (kc/32 · 34 bytes ≤ the 2·nr·kc free).
                 byte* gathered = (byte*)(rows + ((long)nr * kc));
                 for (int c = 0; c < cols; c++)
                 {
-                    byte* source = panel + (c * weightRowBytes) + skip;
-                    if (interleaved)
-                    {
-                        int values = DTypeInfo.BlockSize(blockType);
-                        Quant.RowInterleave.ReadRowBlocks(WType, W, K, jc + jr + c, pc / values, kc / values, gathered);
-                        source = gathered;
-                    }
-                    Quant.BlockDequant.RunBf16(source, blockType, kc, rows + ((long)c * kc), scratch);
+                    Quant.BlockDequant.RunBf16(QuantizedRow(jc + jr + c, pc, kc, gathered), DTypeInfo.BlockFormat(WType), kc, rows + ((long)c * kc), scratch);
                 }
                 TKernel.PackB((byte*)rows, DType.BF16, kc, cols, 0, kc, packedB + ((long)jr * slots), scratch);
                 continue;
             }
             TKernel.PackB(panel, WType, K, cols, pc, kc, packedB + ((long)jr * slots), scratch);
         }
+    }
+
+    /// <summary>
+    /// Weight row <paramref name="row"/>'s blocks for k values [pc, pc + kc) in ggml's layout: in place,
+    /// or for an interleaved type gathered back into <paramref name="gathered"/>.
+    /// </summary>
+    private readonly byte* QuantizedRow(int row, int pc, int kc, byte* gathered)
+    {
+        if (!DTypeInfo.IsInterleaved(WType))
+        {
+            long weightRowBytes = DTypeInfo.ByteCount(WType, K);
+            return W + (row * weightRowBytes) + DTypeInfo.ByteCount(WType, pc);
+        }
+        int values = DTypeInfo.BlockSize(DTypeInfo.BlockFormat(WType));
+        Quant.RowInterleave.ReadRowBlocks(WType, W, K, row, pc / values, kc / values, gathered);
+        return gathered;
     }
 
     /// <summary>
