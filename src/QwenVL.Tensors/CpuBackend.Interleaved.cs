@@ -3,8 +3,8 @@
 // in step (8 memory streams, 64 rows per kernel call; a thread done early takes the others' remaining
 // steps), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
 // call, the activation rows padded to a multiple of 4 with copies of the last one (their results are
-// dropped). K-quants have no multi-row kernel: up to GemmMinRows − 1 x-rows (batched decode) take the
-// one-row walk, every x-row against each step's groups while they are in L2; more take the GEMM.
+// dropped). K-quants: up to GemmMinRows − 1 x-rows (batched decode) take the one-row walk, up to 4
+// x-rows per kernel call against each step's groups while they are in L2; more take the GEMM.
 // Prefill under MatMulPrecision.FastBf16 does not come here: the BF16 GEMM dequantizes panels itself.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -16,6 +16,10 @@ public sealed unsafe partial class CpuBackend
 {
     // Ints between two partitions' claim counters: 64 bytes, so they never share a cache line.
     private const int ClaimStride = 16;
+
+    // x-rows per K-quant kernel call: 4 keep 8 accumulators (2 per x-row) in ymm0-15 (the multi-row
+    // kernels' notes, InterleavedDotX86.KQuantRows.cs).
+    private const int KQuantRows = 4;
 
     private static bool IsKQuant(DType interleaved) => interleaved is DType.Q4_Kx8 or DType.Q6_Kx8;
 
@@ -77,7 +81,8 @@ public sealed unsafe partial class CpuBackend
         {
             QuantMatMulJob j = Inner;
             int groups = j.M / RowInterleave.Rows;
-            float* results = stackalloc float[64];
+            // 8 groups × 8 rows; K-quants: × up to KQuantRows x-rows.
+            float* results = stackalloc float[64 * KQuantRows];
             if (j.N == 1 || IsKQuant(j.WType))
             {
                 Decode(partition, partitionCount, groups, results);
@@ -219,8 +224,8 @@ public sealed unsafe partial class CpuBackend
 
         /// <summary>
         /// Groups g, g + apart, … (<paramref name="count"/> ≤ 8 of them) against every x-row, into y: while
-        /// the step's bytes sit in L2 (≤ 578 KB for 8 groups at k = 11008), one read from memory and n
-        /// passes of arithmetic.
+        /// the step's bytes sit in L2 (≤ 578 KB for 8 groups at k = 11008), one read from memory; the
+        /// x-rows go through the kernel 4 at a time, which unpacks each weight vector once for all of them.
         /// </summary>
         private readonly void KQuantStep(int g, int apart, int count, float* results)
         {
@@ -231,12 +236,16 @@ public sealed unsafe partial class CpuBackend
             {
                 streams[s] = j.W + ((g + (s * apart)) * groupBytes);
             }
-            for (int i = 0; i < j.N; i++)
+            for (int i = 0; i < j.N; i += KQuantRows)
             {
-                KQuant(streams, count, i, results);
-                for (int s = 0; s < count; s++)
+                int rows = Math.Min(KQuantRows, j.N - i);
+                KQuant(streams, count, i, rows, results);
+                for (int r = 0; r < rows; r++)
                 {
-                    Store(j.Y + ((long)i * j.M), (g + (s * apart)) * 8, results + (8 * s));
+                    for (int s = 0; s < count; s++)
+                    {
+                        Store(j.Y + ((long)(i + r) * j.M), (g + (s * apart)) * 8, results + (64 * r) + (8 * s));
+                    }
                 }
             }
         }
@@ -248,14 +257,14 @@ public sealed unsafe partial class CpuBackend
             else { TDot.Q4_0w4(w0, w1, w2, w3, blocks, j.Q, j.D, j.S, results); }
         }
 
-        /// <summary>A K-quant kernel call over <paramref name="count"/> groups at streams[0..count) for x-row <paramref name="row"/>.</summary>
-        private readonly void KQuant(byte** streams, int count, int row, float* results)
+        /// <summary>A K-quant kernel call over <paramref name="count"/> groups at streams[0..count) for x-rows [first, first + rows).</summary>
+        private readonly void KQuant(byte** streams, int count, int first, int rows, float* results)
         {
             QuantMatMulJob j = Inner;
-            sbyte* q = j.Q + ((long)row * j.K);
-            float* d = j.D + ((long)row * j.K / 32), side = j.Side + ((long)row * j.K / 16);
-            if (j.WType == DType.Q4_Kx8) { TDot.Q4_K(streams, count, j.K / 256, q, d, side, results); }
-            else { TDot.Q6_K(streams, count, j.K / 256, q, d, (int*)side, results); }
+            sbyte* q = j.Q + ((long)first * j.K);
+            float* d = j.D + ((long)first * j.K / 32), side = j.Side + ((long)first * j.K / 16);
+            if (j.WType == DType.Q4_Kx8) { TDot.Q4_K(streams, count, j.K / 256, rows, q, d, side, results); }
+            else { TDot.Q6_K(streams, count, j.K / 256, rows, q, d, (int*)side, results); }
         }
 
         /// <summary>

@@ -1,10 +1,11 @@
-// The one-row kernels over the 8-row interleaved Q4_Kx8 / Q6_Kx8 layouts (GGUF K-quants as llama.cpp
+// The kernels over the 8-row interleaved Q4_Kx8 / Q6_Kx8 layouts (GGUF K-quants as llama.cpp
 // publishes them; readback and BF16 prefill are in InterleavedQuantTests): decode equals the
 // dequantized weights times the float activations within the int8 rounding of the activations (the bound of
 // QuantMatMulParityTests: Σ_t |w_t|·amax_b/127/2 + 1e-5·(1 + |y|)·√k); the SIMD kernels equal the
 // scalar definition to float accumulation order (1e-5·Σ|w·x| + 1e-6), also at the widest sums
-// (every nibble 15, every scale at its extreme, activations ±127); batched decode (2-5 x-rows) equals
-// one-row calls bit for bit; prefill (6+ x-rows) takes the GEMM on exactly dequantized rows.
+// (every nibble 15, every scale at its extreme, activations ±127); batched decode (2-5 x-rows, the
+// multi-row kernels) equals one-row calls bit for bit; prefill (6+ x-rows) takes the GEMM on exactly
+// dequantized rows.
 using QwenVL.Tensors.Quant;
 
 namespace QwenVL.Tensors.Tests;
@@ -121,16 +122,32 @@ public class InterleavedKQuantTests
         CheckAgainstScalar(SimdLevel.Vector256, QuantKernel.Avx2, w, TestData.Uniform(random, 768, -2f, 2f));
     }
 
-    [Theory]
-    [InlineData(DType.Q4_K)]
-    [InlineData(DType.Q6_K)]
-    public void MatMul_KQuantBatchedDecode_EachRowEqualsItsOwnOneRowCallExactly(DType dtype)
+    public static TheoryData<DType, QuantKernel?> BatchedCases()
     {
-        // 2 to 5 x-rows (concurrent streams sharing a decode step) run the one-row kernel for every
-        // row against each step's groups: row i must equal a one-row call on x-row i bit for bit.
+        var data = new TheoryData<DType, QuantKernel?>();
+        foreach (DType dtype in new[] { DType.Q4_K, DType.Q6_K })
+        {
+            data.Add(dtype, null);
+            data.Add(dtype, QuantKernel.Scalar);
+            if (QuantKernels.IsSupported(QuantKernel.Avx2))
+            {
+                data.Add(dtype, QuantKernel.Avx2);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchedCases))]
+    public void MatMul_KQuantBatchedDecode_EachRowEqualsItsOwnOneRowCallExactly(DType dtype, QuantKernel? kernel)
+    {
+        // 2 to 5 x-rows (concurrent streams sharing a decode step) go through the 2-4 x-row kernels
+        // (5 = 4 + 1), which keep the one-row kernels' float order: row i must equal a one-row call on
+        // x-row i bit for bit. 1, 5, 17 and 75 groups: a lone group, pairs and an odd one left over.
         using var cpu = new CpuBackend(threads: 3);
+        cpu.QuantKernelOverride = kernel;
         var random = new Random(TestData.Seed);
-        foreach ((int n, int m, int k) in new[] { (2, 8, 256), (3, 40, 512), (5, 136, 768), (4, 600, 256) })
+        foreach ((int n, int m, int k) in new[] { (2, 8, 256), (3, 40, 512), (5, 136, 768), (4, 600, 256), (4, 24, 512) })
         {
             float[] x = TestData.Uniform(random, n * k, -2f, 2f);
             using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);

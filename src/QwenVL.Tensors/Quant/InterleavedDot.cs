@@ -35,14 +35,16 @@ internal unsafe interface IInterleavedDot
     static abstract void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results);
 
     /// <summary>
-    /// One activation row (q, d per 32 values) against <paramref name="streams"/> groups of 8 Q4_Kx8 rows
-    /// at groups[s] into results[8s + r]. <paramref name="xs"/>[j] = d_j·Σq over block j: the mins'
-    /// term −dmin·m·Σx needs only that sum. (ActivationQuantizer.KQuantSide makes it.)
+    /// <paramref name="rows"/> (1 to 4) activation rows (q, d per 32 values) against <paramref name="streams"/>
+    /// groups of 8 Q4_Kx8 rows at groups[s] into results[64i + 8s + r] (x-row i, group s, row r). With
+    /// k = 256·superBlocks, x-row i's q, d and xs start at q + i·k, d + i·k/32 and xs + i·k/16 (the
+    /// layout of QuantMatMulJob). xs[j] = d_j·Σq over block j: the mins' term −dmin·m·Σx needs only
+    /// that sum (ActivationQuantizer.KQuantSide makes it).
     /// </summary>
-    static abstract void Q4_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results);
+    static abstract void Q4_K(byte** groups, int streams, int superBlocks, int rows, sbyte* q, float* d, float* xs, float* results);
 
     /// <summary>Like <see cref="Q4_K"/> for Q6_Kx8; <paramref name="seeds"/>[g] = −32·Σq over the 16 values g (the −32 offset of every 6-bit value).</summary>
-    static abstract void Q6_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, int* seeds, float* results);
+    static abstract void Q6_K(byte** groups, int streams, int superBlocks, int rows, sbyte* q, float* d, int* seeds, float* results);
 }
 
 /// <summary>The definition: each row's integer sum per block read straight from the interleaved bytes.</summary>
@@ -121,7 +123,24 @@ internal readonly unsafe struct ScalarInterleavedDot : IInterleavedDot
         }
     }
 
-    public static void Q4_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
+    public static void Q4_K(byte** groups, int streams, int superBlocks, int rows, sbyte* q, float* d, float* xs, float* results)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            Q4KRow(groups, streams, superBlocks, q + (i * 256 * superBlocks), d + (i * 8 * superBlocks), xs + (i * 16 * superBlocks), results + (64 * i));
+        }
+    }
+
+    public static void Q6_K(byte** groups, int streams, int superBlocks, int rows, sbyte* q, float* d, int* seeds, float* results)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            Q6KRow(groups, streams, superBlocks, q + (i * 256 * superBlocks), d + (i * 8 * superBlocks), seeds + (i * 16 * superBlocks), results + (64 * i));
+        }
+    }
+
+    /// <summary>One x-row of <see cref="Q4_K"/>.</summary>
+    private static void Q4KRow(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
     {
         byte* block = stackalloc byte[144];
         for (int s = 0; s < streams; s++)
@@ -155,7 +174,8 @@ internal readonly unsafe struct ScalarInterleavedDot : IInterleavedDot
         }
     }
 
-    public static void Q6_K(byte** groups, int streams, int superBlocks, sbyte* q, float* d, int* seeds, float* results)
+    /// <summary>One x-row of <see cref="Q6_K"/>.</summary>
+    private static void Q6KRow(byte** groups, int streams, int superBlocks, sbyte* q, float* d, int* seeds, float* results)
     {
         byte* block = stackalloc byte[210];
         for (int s = 0; s < streams; s++)
