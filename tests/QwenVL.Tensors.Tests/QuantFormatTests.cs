@@ -115,6 +115,46 @@ public class QuantFormatTests
         }
     }
 
+    [Theory]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_0)]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public unsafe void BlockDequant_RandomAndExtremeBlocks_EqualsScalarReferenceBitForBit(DType dtype)
+    {
+        // The GEMM dequantizes quantized panels with BlockDequant (AVX-512 where present); the scalar
+        // BlockFormats.Dequantize is the definition. Random blocks, then every quant and scale byte
+        // 0xFF (nibbles 15, 6-bit scales and mins 63, Q6_K's int8 scales −1) and 0x80 (scales −128).
+        var random = new Random(TestData.Seed);
+        const int m = 6, k = 768;
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        foreach (byte fill in new byte[] { 0, 0xFF, 0x80 })
+        {
+            if (fill != 0 && dtype is DType.Q4_K or DType.Q6_K)
+            {
+                Span<byte> bytes = w.Bytes;
+                int blockBytes = DTypeInfo.BlockBytes(dtype);
+                for (int offset = 0; offset < bytes.Length; offset += blockBytes)
+                {
+                    bytes.Slice(offset + (dtype == DType.Q4_K ? 4 : 0), dtype == DType.Q4_K ? 140 : 208).Fill(fill);
+                }
+            }
+            var expected = new float[m * k];
+            var actual = new float[m * k];
+            BlockFormats.Dequantize(w.Bytes, dtype, expected);
+            fixed (byte* source = w.Bytes)
+            fixed (float* destination = actual)
+            {
+                BlockDequant.Run(source, dtype, m * k, destination);
+            }
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(BitConverter.SingleToUInt32Bits(expected[i]) == BitConverter.SingleToUInt32Bits(actual[i]),
+                    $"{dtype} fill 0x{fill:X2} value {i}: {actual[i]:R} != {expected[i]:R}");
+            }
+        }
+    }
+
     [Fact]
     public void Q8_0_RoundTrip_ErrorWithinHalfStep()
     {

@@ -1,7 +1,9 @@
 // Dequantizes runs of whole blocks to floats fast enough for the BF16 GEMM to pack quantized
 // weights on the fly (prefill re-reads every weight once per call: a scalar loop cost ~0.5 ns a
-// value, 1.5 s per 3B prefill). Q8_0 / Q4_0 use AVX-512 sign extension (16 values an instruction);
-// other dtypes and machines go through the scalar BlockFormats.Dequantize, which is the reference.
+// value, 1.5 s per 3B prefill). Q8_0 / Q4_0 / Q4_K / Q6_K use AVX-512 widening (16 values an
+// instruction; K-quants were scalar until 2026-11-27 and took a quarter of a short Q4_K_M prompt's
+// prefill); other machines go through the scalar BlockFormats.Dequantize, which is the reference
+// the vector forms equal bit for bit.
 // RunBf16 rounds the result to BF16 rows, the form the BF16 GEMM's fast panel transpose takes.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -40,9 +42,86 @@ internal static unsafe class BlockDequant
             }
             return;
         }
+        if (Avx512F.IsSupported && dtype == DType.Q4_K)
+        {
+            for (int b = 0; b < blocks; b++, source += BlockFormats.Q4_KBytes, destination += 256)
+            {
+                Q4_K(source, destination);
+            }
+            return;
+        }
+        if (Avx512F.IsSupported && dtype == DType.Q6_K)
+        {
+            for (int b = 0; b < blocks; b++, source += BlockFormats.Q6_KBytes, destination += 256)
+            {
+                Q6_K(source, destination);
+            }
+            return;
+        }
         int bytes = (int)DTypeInfo.ByteCount(dtype, values);
         BlockFormats.Dequantize(new ReadOnlySpan<byte>(source, bytes), dtype, new Span<float>(destination, values));
     }
+
+    /// <summary>
+    /// One Q4_K block as BlockFormats.DequantizeQ4_K computes it, 16 values an instruction: sub-block
+    /// j's value is (d·sc_j)·q − dmin·m_j, a multiply and a subtract in float32 as there (no FMA), so the
+    /// two agree bit for bit.
+    /// </summary>
+    private static void Q4_K(byte* block, float* y)
+    {
+        float d = BlockFormats.HalfToFloat(*(ushort*)block), dmin = BlockFormats.HalfToFloat(*(ushort*)(block + 2));
+        var scales = new ReadOnlySpan<byte>(block + 4, 12);
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F);
+        for (int chunk = 0; chunk < 4; chunk++, y += 64)
+        {
+            (int sc1, int m1) = BlockFormats.ScaleMinK4(scales, 2 * chunk);
+            (int sc2, int m2) = BlockFormats.ScaleMinK4(scales, (2 * chunk) + 1);
+            Vector512<float> d1 = Vector512.Create(d * sc1), min1 = Vector512.Create(dmin * m1);
+            Vector512<float> d2 = Vector512.Create(d * sc2), min2 = Vector512.Create(dmin * m2);
+            byte* q = block + 16 + (32 * chunk);
+            for (int h = 0; h < 32; h += 16)
+            {
+                Vector128<byte> packed = Vector128.Load(q + h);
+                ((d1 * Widen(packed & low4)) - min1).Store(y + h);
+                ((d2 * Widen(Vector128.ShiftRightLogical(packed, 4))) - min2).Store(y + 32 + h);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One Q6_K block as BlockFormats.DequantizeQ6_K computes it: value (d·sc)·(q − 32), where q is a
+    /// nibble of ql or'ed with 2 bits of qh at bits 4-5; 16 values an instruction, bit for bit equal.
+    /// </summary>
+    private static void Q6_K(byte* block, float* y)
+    {
+        float d = BlockFormats.HalfToFloat(*(ushort*)(block + 208));
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F), three = Vector128.Create((byte)3);
+        for (int half = 0; half < 2; half++, y += 128)
+        {
+            byte* ql = block + (64 * half), qh = block + 128 + (32 * half);
+            sbyte* sc = (sbyte*)(block + 192 + (8 * half));
+            for (int s = 0; s < 2; s++)
+            {
+                int l = 16 * s;
+                Vector128<byte> a = Vector128.Load(ql + l), b = Vector128.Load(ql + l + 32), h = Vector128.Load(qh + l);
+                Vector128<byte> q1 = (a & low4) | Vector128.ShiftLeft(h & three, 4);
+                Vector128<byte> q2 = (b & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 2) & three, 4);
+                Vector128<byte> q3 = Vector128.ShiftRightLogical(a, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 4) & three, 4);
+                Vector128<byte> q4 = Vector128.ShiftRightLogical(b, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 6), 4);
+                (Vector512.Create(d * sc[s]) * Centered(q1)).Store(y + l);
+                (Vector512.Create(d * sc[s + 2]) * Centered(q2)).Store(y + l + 32);
+                (Vector512.Create(d * sc[s + 4]) * Centered(q3)).Store(y + l + 64);
+                (Vector512.Create(d * sc[s + 6]) * Centered(q4)).Store(y + l + 96);
+            }
+        }
+    }
+
+    /// <summary>16 bytes 0..255 as 16 floats.</summary>
+    private static Vector512<float> Widen(Vector128<byte> v) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v));
+
+    /// <summary>16 six-bit values as floats minus 32 (exact: small integers).</summary>
+    private static Vector512<float> Centered(Vector128<byte> v) =>
+        Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v) - Vector512.Create(32));
 
     /// <summary>
     /// Dequantizes like <see cref="Run"/>, then rounds to BF16 (round to nearest even, as
