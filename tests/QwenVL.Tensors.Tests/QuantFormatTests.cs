@@ -140,17 +140,43 @@ public class QuantFormatTests
                 }
             }
             var expected = new float[m * k];
-            var actual = new float[m * k];
             BlockFormats.Dequantize(w.Bytes, dtype, expected);
+            // What Run picks here, then each K-quant width forced (the 128-bit form is what AVX2 and ARM64 run).
+            var forms = new List<(string Name, float[] Values)>();
             fixed (byte* source = w.Bytes)
-            fixed (float* destination = actual)
             {
-                BlockDequant.Run(source, dtype, m * k, destination);
+                var run = new float[m * k];
+                fixed (float* destination = run)
+                {
+                    BlockDequant.Run(source, dtype, m * k, destination);
+                }
+                forms.Add(("Run", run));
+                if (dtype is DType.Q4_K or DType.Q6_K)
+                {
+                    var v128 = new float[m * k];
+                    fixed (float* destination = v128)
+                    {
+                        BlockDequant.KQuants<BlockDequant.Widen128>(source, dtype, m * k / 256, destination);
+                    }
+                    forms.Add(("Vector128", v128));
+                    if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+                    {
+                        var v512 = new float[m * k];
+                        fixed (float* destination = v512)
+                        {
+                            BlockDequant.KQuants<BlockDequant.Widen512>(source, dtype, m * k / 256, destination);
+                        }
+                        forms.Add(("Vector512", v512));
+                    }
+                }
             }
-            for (int i = 0; i < expected.Length; i++)
+            foreach ((string name, float[] actual) in forms)
             {
-                Assert.True(BitConverter.SingleToUInt32Bits(expected[i]) == BitConverter.SingleToUInt32Bits(actual[i]),
-                    $"{dtype} fill 0x{fill:X2} value {i}: {actual[i]:R} != {expected[i]:R}");
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    Assert.True(BitConverter.SingleToUInt32Bits(expected[i]) == BitConverter.SingleToUInt32Bits(actual[i]),
+                        $"{dtype} {name} fill 0x{fill:X2} value {i}: {actual[i]:R} != {expected[i]:R}");
+                }
             }
         }
     }

@@ -2,8 +2,8 @@
 // weights on the fly (prefill re-reads every weight once per call: a scalar loop cost ~0.5 ns a
 // value, 1.5 s per 3B prefill). Q8_0 / Q4_0 / Q4_K / Q6_K use AVX-512 widening (16 values an
 // instruction; K-quants were scalar until 2026-11-27 and took a quarter of a short Q4_K_M prompt's
-// prefill); other machines go through the scalar BlockFormats.Dequantize, which is the reference
-// the vector forms equal bit for bit.
+// prefill); without AVX-512, K-quants take portable 128-bit vectors and Q8_0 / Q4_0 the scalar
+// BlockFormats.Dequantize, which is the reference every vector form equals bit for bit.
 // RunBf16 rounds the result to BF16 rows, the form the BF16 GEMM's fast panel transpose takes.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -42,32 +42,47 @@ internal static unsafe class BlockDequant
             }
             return;
         }
-        if (Avx512F.IsSupported && dtype == DType.Q4_K)
+        if ((dtype is DType.Q4_K or DType.Q6_K) && Avx512F.IsSupported)
         {
-            for (int b = 0; b < blocks; b++, source += BlockFormats.Q4_KBytes, destination += 256)
-            {
-                Q4_K(source, destination);
-            }
+            KQuants<Widen512>(source, dtype, blocks, destination);
             return;
         }
-        if (Avx512F.IsSupported && dtype == DType.Q6_K)
+        if ((dtype is DType.Q4_K or DType.Q6_K) && Vector128.IsHardwareAccelerated)
         {
-            for (int b = 0; b < blocks; b++, source += BlockFormats.Q6_KBytes, destination += 256)
-            {
-                Q6_K(source, destination);
-            }
+            KQuants<Widen128>(source, dtype, blocks, destination);
             return;
         }
         int bytes = (int)DTypeInfo.ByteCount(dtype, values);
         BlockFormats.Dequantize(new ReadOnlySpan<byte>(source, bytes), dtype, new Span<float>(destination, values));
     }
 
+    /// <summary>Q4_K / Q6_K blocks through <typeparamref name="TWiden"/>'s 16-value steps (tests call it with each width).</summary>
+    internal static void KQuants<TWiden>(byte* source, DType dtype, int blocks, float* destination)
+        where TWiden : struct, IWiden16
+    {
+        if (dtype == DType.Q4_K)
+        {
+            for (int b = 0; b < blocks; b++, source += BlockFormats.Q4_KBytes, destination += 256)
+            {
+                Q4_K<TWiden>(source, destination);
+            }
+        }
+        else
+        {
+            for (int b = 0; b < blocks; b++, source += BlockFormats.Q6_KBytes, destination += 256)
+            {
+                Q6_K<TWiden>(source, destination);
+            }
+        }
+    }
+
     /// <summary>
-    /// One Q4_K block as BlockFormats.DequantizeQ4_K computes it, 16 values an instruction: sub-block
-    /// j's value is (d·sc_j)·q − dmin·m_j, a multiply and a subtract in float32 as there (no FMA), so the
-    /// two agree bit for bit.
+    /// One Q4_K block as BlockFormats.DequantizeQ4_K computes it: sub-block j's value is
+    /// (d·sc_j)·q − dmin·m_j, a multiply and a subtract in float32 as there (no FMA), so the two agree
+    /// bit for bit.
     /// </summary>
-    private static void Q4_K(byte* block, float* y)
+    private static void Q4_K<TWiden>(byte* block, float* y)
+        where TWiden : struct, IWiden16
     {
         float d = BlockFormats.HalfToFloat(*(ushort*)block), dmin = BlockFormats.HalfToFloat(*(ushort*)(block + 2));
         var scales = new ReadOnlySpan<byte>(block + 4, 12);
@@ -76,23 +91,23 @@ internal static unsafe class BlockDequant
         {
             (int sc1, int m1) = BlockFormats.ScaleMinK4(scales, 2 * chunk);
             (int sc2, int m2) = BlockFormats.ScaleMinK4(scales, (2 * chunk) + 1);
-            Vector512<float> d1 = Vector512.Create(d * sc1), min1 = Vector512.Create(dmin * m1);
-            Vector512<float> d2 = Vector512.Create(d * sc2), min2 = Vector512.Create(dmin * m2);
+            float d1 = d * sc1, min1 = dmin * m1, d2 = d * sc2, min2 = dmin * m2;
             byte* q = block + 16 + (32 * chunk);
             for (int h = 0; h < 32; h += 16)
             {
                 Vector128<byte> packed = Vector128.Load(q + h);
-                ((d1 * Widen(packed & low4)) - min1).Store(y + h);
-                ((d2 * Widen(Vector128.ShiftRightLogical(packed, 4))) - min2).Store(y + 32 + h);
+                TWiden.Affine(packed & low4, d1, min1, y + h);
+                TWiden.Affine(Vector128.ShiftRightLogical(packed, 4), d2, min2, y + 32 + h);
             }
         }
     }
 
     /// <summary>
     /// One Q6_K block as BlockFormats.DequantizeQ6_K computes it: value (d·sc)·(q − 32), where q is a
-    /// nibble of ql or'ed with 2 bits of qh at bits 4-5; 16 values an instruction, bit for bit equal.
+    /// nibble of ql or'ed with 2 bits of qh at bits 4-5; bit for bit equal.
     /// </summary>
-    private static void Q6_K(byte* block, float* y)
+    private static void Q6_K<TWiden>(byte* block, float* y)
+        where TWiden : struct, IWiden16
     {
         float d = BlockFormats.HalfToFloat(*(ushort*)(block + 208));
         Vector128<byte> low4 = Vector128.Create((byte)0x0F), three = Vector128.Create((byte)3);
@@ -104,24 +119,56 @@ internal static unsafe class BlockDequant
             {
                 int l = 16 * s;
                 Vector128<byte> a = Vector128.Load(ql + l), b = Vector128.Load(ql + l + 32), h = Vector128.Load(qh + l);
-                Vector128<byte> q1 = (a & low4) | Vector128.ShiftLeft(h & three, 4);
-                Vector128<byte> q2 = (b & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 2) & three, 4);
-                Vector128<byte> q3 = Vector128.ShiftRightLogical(a, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 4) & three, 4);
-                Vector128<byte> q4 = Vector128.ShiftRightLogical(b, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 6), 4);
-                (Vector512.Create(d * sc[s]) * Centered(q1)).Store(y + l);
-                (Vector512.Create(d * sc[s + 2]) * Centered(q2)).Store(y + l + 32);
-                (Vector512.Create(d * sc[s + 4]) * Centered(q3)).Store(y + l + 64);
-                (Vector512.Create(d * sc[s + 6]) * Centered(q4)).Store(y + l + 96);
+                TWiden.Centered((a & low4) | Vector128.ShiftLeft(h & three, 4), d * sc[s], y + l);
+                TWiden.Centered((b & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 2) & three, 4), d * sc[s + 2], y + l + 32);
+                TWiden.Centered(Vector128.ShiftRightLogical(a, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 4) & three, 4), d * sc[s + 4], y + l + 64);
+                TWiden.Centered(Vector128.ShiftRightLogical(b, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 6), 4), d * sc[s + 6], y + l + 96);
             }
         }
     }
 
-    /// <summary>16 bytes 0..255 as 16 floats.</summary>
-    private static Vector512<float> Widen(Vector128<byte> v) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v));
+    /// <summary>16 small unsigned bytes to 16 floats, two ways: y = scale·v − offset and y = scale·(v − 32).</summary>
+    internal interface IWiden16
+    {
+        static abstract void Affine(Vector128<byte> v, float scale, float offset, float* y);
 
-    /// <summary>16 six-bit values as floats minus 32 (exact: small integers).</summary>
-    private static Vector512<float> Centered(Vector128<byte> v) =>
-        Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v) - Vector512.Create(32));
+        static abstract void Centered(Vector128<byte> v, float scale, float* y);
+    }
+
+    /// <summary>AVX-512: 16 values an instruction.</summary>
+    internal readonly struct Widen512 : IWiden16
+    {
+        public static void Affine(Vector128<byte> v, float scale, float offset, float* y) =>
+            ((Vector512.Create(scale) * Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v))) - Vector512.Create(offset)).Store(y);
+
+        public static void Centered(Vector128<byte> v, float scale, float* y) =>
+            (Vector512.Create(scale) * Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v) - Vector512.Create(32))).Store(y);
+    }
+
+    /// <summary>Portable 128-bit vectors (SSE2, NEON): 4 values an instruction after two widening steps.</summary>
+    internal readonly struct Widen128 : IWiden16
+    {
+        public static void Affine(Vector128<byte> v, float scale, float offset, float* y)
+        {
+            Vector128<float> s = Vector128.Create(scale), o = Vector128.Create(offset);
+            Vector128<ushort> lo = Vector128.WidenLower(v), hi = Vector128.WidenUpper(v);
+            ((s * Vector128.ConvertToSingle(Vector128.WidenLower(lo).AsInt32())) - o).Store(y);
+            ((s * Vector128.ConvertToSingle(Vector128.WidenUpper(lo).AsInt32())) - o).Store(y + 4);
+            ((s * Vector128.ConvertToSingle(Vector128.WidenLower(hi).AsInt32())) - o).Store(y + 8);
+            ((s * Vector128.ConvertToSingle(Vector128.WidenUpper(hi).AsInt32())) - o).Store(y + 12);
+        }
+
+        public static void Centered(Vector128<byte> v, float scale, float* y)
+        {
+            Vector128<float> s = Vector128.Create(scale);
+            Vector128<int> c = Vector128.Create(32);
+            Vector128<ushort> lo = Vector128.WidenLower(v), hi = Vector128.WidenUpper(v);
+            (s * Vector128.ConvertToSingle(Vector128.WidenLower(lo).AsInt32() - c)).Store(y);
+            (s * Vector128.ConvertToSingle(Vector128.WidenUpper(lo).AsInt32() - c)).Store(y + 4);
+            (s * Vector128.ConvertToSingle(Vector128.WidenLower(hi).AsInt32() - c)).Store(y + 8);
+            (s * Vector128.ConvertToSingle(Vector128.WidenUpper(hi).AsInt32() - c)).Store(y + 12);
+        }
+    }
 
     /// <summary>
     /// Dequantizes like <see cref="Run"/>, then rounds to BF16 (round to nearest even, as
