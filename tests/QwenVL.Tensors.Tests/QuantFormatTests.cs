@@ -122,26 +122,33 @@ public class QuantFormatTests
     [InlineData(DType.Q6_K)]
     public unsafe void BlockDequant_RandomAndExtremeBlocks_EqualsScalarReferenceBitForBit(DType dtype)
     {
-        // The GEMM dequantizes quantized panels with BlockDequant (AVX-512 where present); the scalar
-        // BlockFormats.Dequantize is the definition. Random blocks, then every quant and scale byte
-        // 0xFF (nibbles 15, 6-bit scales and mins 63, Q6_K's int8 scales −1) and 0x80 (scales −128).
+        // The GEMMs dequantize quantized panels with BlockDequant (AVX-512, else 128-bit vectors); the
+        // scalar BlockFormats.Dequantize is the definition. Random blocks, then every quant and scale
+        // byte 0xFF (nibbles 15, 6-bit scales and mins 63, int8 values and Q6_K scales −1) and 0x80 (−128).
         var random = new Random(TestData.Seed);
         const int m = 6, k = 768;
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
         foreach (byte fill in new byte[] { 0, 0xFF, 0x80 })
         {
-            if (fill != 0 && dtype is DType.Q4_K or DType.Q6_K)
+            if (fill != 0)
             {
+                // Everything but the f16 scales: Q8_0 −1 and −128, Q4_0 nibbles 15 and 0/8 as well.
                 Span<byte> bytes = w.Bytes;
                 int blockBytes = DTypeInfo.BlockBytes(dtype);
+                (int from, int count) = dtype switch
+                {
+                    DType.Q4_K => (4, 140),
+                    DType.Q6_K => (0, 208),
+                    _ => (2, blockBytes - 2),
+                };
                 for (int offset = 0; offset < bytes.Length; offset += blockBytes)
                 {
-                    bytes.Slice(offset + (dtype == DType.Q4_K ? 4 : 0), dtype == DType.Q4_K ? 140 : 208).Fill(fill);
+                    bytes.Slice(offset + from, count).Fill(fill);
                 }
             }
             var expected = new float[m * k];
             BlockFormats.Dequantize(w.Bytes, dtype, expected);
-            // What Run picks here, then each K-quant width forced (the 128-bit form is what AVX2 and ARM64 run).
+            // What Run picks here, then each width forced (the 128-bit form is what AVX2 and ARM64 run).
             var forms = new List<(string Name, float[] Values)>();
             fixed (byte* source = w.Bytes)
             {
@@ -151,12 +158,11 @@ public class QuantFormatTests
                     BlockDequant.Run(source, dtype, m * k, destination);
                 }
                 forms.Add(("Run", run));
-                if (dtype is DType.Q4_K or DType.Q6_K)
                 {
                     var v128 = new float[m * k];
                     fixed (float* destination = v128)
                     {
-                        BlockDequant.KQuants<BlockDequant.Widen128>(source, dtype, m * k / 256, destination);
+                        BlockDequant.Blocks<BlockDequant.Widen128>(source, dtype, m * k / DTypeInfo.BlockSize(dtype), destination);
                     }
                     forms.Add(("Vector128", v128));
                     if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
@@ -164,7 +170,7 @@ public class QuantFormatTests
                         var v512 = new float[m * k];
                         fixed (float* destination = v512)
                         {
-                            BlockDequant.KQuants<BlockDequant.Widen512>(source, dtype, m * k / 256, destination);
+                            BlockDequant.Blocks<BlockDequant.Widen512>(source, dtype, m * k / DTypeInfo.BlockSize(dtype), destination);
                         }
                         forms.Add(("Vector512", v512));
                     }

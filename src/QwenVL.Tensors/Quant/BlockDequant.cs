@@ -1,9 +1,9 @@
 // Dequantizes runs of whole blocks to floats fast enough for the BF16 GEMM to pack quantized
 // weights on the fly (prefill re-reads every weight once per call: a scalar loop cost ~0.5 ns a
-// value, 1.5 s per 3B prefill). Q8_0 / Q4_0 / Q4_K / Q6_K use AVX-512 widening (16 values an
-// instruction; K-quants were scalar until 2026-11-27 and took a quarter of a short Q4_K_M prompt's
-// prefill); without AVX-512, K-quants take portable 128-bit vectors and Q8_0 / Q4_0 the scalar
-// BlockFormats.Dequantize, which is the reference every vector form equals bit for bit.
+// value, 1.5 s per 3B prefill). Every block format goes through one generic loop over 16-value
+// steps: AVX-512 widening (16 values an instruction), or portable 128-bit vectors on AVX2 and ARM64
+// (K-quants were scalar everywhere until 2026-11-27, more than half of a short Q4_K_M prompt's
+// prefill). The scalar BlockFormats.Dequantize is the reference every form equals bit for bit.
 // RunBf16 rounds the result to BF16 rows, the form the BF16 GEMM's fast panel transpose takes.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -17,61 +17,45 @@ internal static unsafe class BlockDequant
     public static void Run(byte* source, DType dtype, int values, float* destination)
     {
         int blocks = values / DTypeInfo.BlockSize(dtype);
-        if (Avx512F.IsSupported && dtype == DType.Q8_0)
+        if (Avx512F.IsSupported)
         {
-            for (int b = 0; b < blocks; b++, source += BlockFormats.Q8_0Bytes, destination += 32)
-            {
-                Vector512<float> d = Vector512.Create(BlockFormats.HalfToFloat(*(ushort*)source));
-                Vector128<sbyte> lo = Vector128.Load((sbyte*)(source + 2)), hi = Vector128.Load((sbyte*)(source + 18));
-                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(lo)) * d).Store(destination);
-                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(hi)) * d).Store(destination + 16);
-            }
-            return;
+            Blocks<Widen512>(source, dtype, blocks, destination);
         }
-        if (Avx512F.IsSupported && dtype == DType.Q4_0)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            // Byte j holds value j in its low nibble and value j + 16 in its high nibble.
-            for (int b = 0; b < blocks; b++, source += BlockFormats.Q4_0Bytes, destination += 32)
-            {
-                Vector512<float> d = Vector512.Create(BlockFormats.HalfToFloat(*(ushort*)source));
-                Vector128<byte> packed = Vector128.Load(source + 2);
-                Vector128<sbyte> lo = ((packed & Vector128.Create((byte)0x0F)) - Vector128.Create((byte)8)).AsSByte();
-                Vector128<sbyte> hi = (Vector128.ShiftRightLogical(packed, 4) - Vector128.Create((byte)8)).AsSByte();
-                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(lo)) * d).Store(destination);
-                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(hi)) * d).Store(destination + 16);
-            }
-            return;
-        }
-        if ((dtype is DType.Q4_K or DType.Q6_K) && Avx512F.IsSupported)
-        {
-            KQuants<Widen512>(source, dtype, blocks, destination);
-            return;
-        }
-        if ((dtype is DType.Q4_K or DType.Q6_K) && Vector128.IsHardwareAccelerated)
-        {
-            KQuants<Widen128>(source, dtype, blocks, destination);
-            return;
-        }
-        int bytes = (int)DTypeInfo.ByteCount(dtype, values);
-        BlockFormats.Dequantize(new ReadOnlySpan<byte>(source, bytes), dtype, new Span<float>(destination, values));
-    }
-
-    /// <summary>Q4_K / Q6_K blocks through <typeparamref name="TWiden"/>'s 16-value steps (tests call it with each width).</summary>
-    internal static void KQuants<TWiden>(byte* source, DType dtype, int blocks, float* destination)
-        where TWiden : struct, IWiden16
-    {
-        if (dtype == DType.Q4_K)
-        {
-            for (int b = 0; b < blocks; b++, source += BlockFormats.Q4_KBytes, destination += 256)
-            {
-                Q4_K<TWiden>(source, destination);
-            }
+            Blocks<Widen128>(source, dtype, blocks, destination);
         }
         else
         {
-            for (int b = 0; b < blocks; b++, source += BlockFormats.Q6_KBytes, destination += 256)
+            int bytes = (int)DTypeInfo.ByteCount(dtype, values);
+            BlockFormats.Dequantize(new ReadOnlySpan<byte>(source, bytes), dtype, new Span<float>(destination, values));
+        }
+    }
+
+    /// <summary>Whole blocks through <typeparamref name="TWiden"/>'s 16-value steps (tests call it with each width).</summary>
+    internal static void Blocks<TWiden>(byte* source, DType dtype, int blocks, float* destination)
+        where TWiden : struct, IWiden16
+    {
+        int bytes = DTypeInfo.BlockBytes(dtype), values = DTypeInfo.BlockSize(dtype);
+        for (int b = 0; b < blocks; b++, source += bytes, destination += values)
+        {
+            switch (dtype)
             {
-                Q6_K<TWiden>(source, destination);
+                case DType.Q8_0:
+                    float d8 = BlockFormats.HalfToFloat(*(ushort*)source);
+                    TWiden.Signed(Vector128.Load((sbyte*)(source + 2)), d8, destination);
+                    TWiden.Signed(Vector128.Load((sbyte*)(source + 18)), d8, destination + 16);
+                    break;
+                case DType.Q4_0:
+                    // Byte j holds value j in its low nibble and value j + 16 in its high one: (q − 8)·d.
+                    float d4 = BlockFormats.HalfToFloat(*(ushort*)source);
+                    Vector128<byte> packed = Vector128.Load(source + 2);
+                    TWiden.Centered(packed & Vector128.Create((byte)0x0F), 8, d4, destination);
+                    TWiden.Centered(Vector128.ShiftRightLogical(packed, 4), 8, d4, destination + 16);
+                    break;
+                case DType.Q4_K: Q4_K<TWiden>(source, destination); break;
+                case DType.Q6_K: Q6_K<TWiden>(source, destination); break;
+                default: throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "not a block-quantized dtype");
             }
         }
     }
@@ -119,20 +103,22 @@ internal static unsafe class BlockDequant
             {
                 int l = 16 * s;
                 Vector128<byte> a = Vector128.Load(ql + l), b = Vector128.Load(ql + l + 32), h = Vector128.Load(qh + l);
-                TWiden.Centered((a & low4) | Vector128.ShiftLeft(h & three, 4), d * sc[s], y + l);
-                TWiden.Centered((b & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 2) & three, 4), d * sc[s + 2], y + l + 32);
-                TWiden.Centered(Vector128.ShiftRightLogical(a, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 4) & three, 4), d * sc[s + 4], y + l + 64);
-                TWiden.Centered(Vector128.ShiftRightLogical(b, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 6), 4), d * sc[s + 6], y + l + 96);
+                TWiden.Centered((a & low4) | Vector128.ShiftLeft(h & three, 4), 32, d * sc[s], y + l);
+                TWiden.Centered((b & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 2) & three, 4), 32, d * sc[s + 2], y + l + 32);
+                TWiden.Centered(Vector128.ShiftRightLogical(a, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 4) & three, 4), 32, d * sc[s + 4], y + l + 64);
+                TWiden.Centered(Vector128.ShiftRightLogical(b, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(h, 6), 4), 32, d * sc[s + 6], y + l + 96);
             }
         }
     }
 
-    /// <summary>16 small unsigned bytes to 16 floats, two ways: y = scale·v − offset and y = scale·(v − 32).</summary>
+    /// <summary>16 bytes to 16 floats, three ways: y = scale·v − offset, y = scale·(v − bias) and y = scale·v for signed v.</summary>
     internal interface IWiden16
     {
         static abstract void Affine(Vector128<byte> v, float scale, float offset, float* y);
 
-        static abstract void Centered(Vector128<byte> v, float scale, float* y);
+        static abstract void Centered(Vector128<byte> v, int bias, float scale, float* y);
+
+        static abstract void Signed(Vector128<sbyte> v, float scale, float* y);
     }
 
     /// <summary>AVX-512: 16 values an instruction.</summary>
@@ -141,8 +127,11 @@ internal static unsafe class BlockDequant
         public static void Affine(Vector128<byte> v, float scale, float offset, float* y) =>
             ((Vector512.Create(scale) * Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v))) - Vector512.Create(offset)).Store(y);
 
-        public static void Centered(Vector128<byte> v, float scale, float* y) =>
-            (Vector512.Create(scale) * Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v) - Vector512.Create(32))).Store(y);
+        public static void Centered(Vector128<byte> v, int bias, float scale, float* y) =>
+            (Vector512.Create(scale) * Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v) - Vector512.Create(bias))).Store(y);
+
+        public static void Signed(Vector128<sbyte> v, float scale, float* y) =>
+            (Vector512.Create(scale) * Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(v))).Store(y);
     }
 
     /// <summary>Portable 128-bit vectors (SSE2, NEON): 4 values an instruction after two widening steps.</summary>
@@ -158,15 +147,25 @@ internal static unsafe class BlockDequant
             ((s * Vector128.ConvertToSingle(Vector128.WidenUpper(hi).AsInt32())) - o).Store(y + 12);
         }
 
-        public static void Centered(Vector128<byte> v, float scale, float* y)
+        public static void Centered(Vector128<byte> v, int bias, float scale, float* y)
         {
             Vector128<float> s = Vector128.Create(scale);
-            Vector128<int> c = Vector128.Create(32);
+            Vector128<int> c = Vector128.Create(bias);
             Vector128<ushort> lo = Vector128.WidenLower(v), hi = Vector128.WidenUpper(v);
             (s * Vector128.ConvertToSingle(Vector128.WidenLower(lo).AsInt32() - c)).Store(y);
             (s * Vector128.ConvertToSingle(Vector128.WidenUpper(lo).AsInt32() - c)).Store(y + 4);
             (s * Vector128.ConvertToSingle(Vector128.WidenLower(hi).AsInt32() - c)).Store(y + 8);
             (s * Vector128.ConvertToSingle(Vector128.WidenUpper(hi).AsInt32() - c)).Store(y + 12);
+        }
+
+        public static void Signed(Vector128<sbyte> v, float scale, float* y)
+        {
+            Vector128<float> s = Vector128.Create(scale);
+            Vector128<short> lo = Vector128.WidenLower(v), hi = Vector128.WidenUpper(v);
+            (s * Vector128.ConvertToSingle(Vector128.WidenLower(lo))).Store(y);
+            (s * Vector128.ConvertToSingle(Vector128.WidenUpper(lo))).Store(y + 4);
+            (s * Vector128.ConvertToSingle(Vector128.WidenLower(hi))).Store(y + 8);
+            (s * Vector128.ConvertToSingle(Vector128.WidenUpper(hi))).Store(y + 12);
         }
     }
 
