@@ -160,7 +160,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         Vector256<int> a2 = TRows.Count > 2 ? Vector256.Create(seeds[(2 * side)]) : default, b2 = TRows.Count > 2 ? Vector256.Create(seeds[(2 * side) + 4]) : default;
         Vector256<int> a3 = TRows.Count > 3 ? Vector256.Create(seeds[(3 * side)]) : default, b3 = TRows.Count > 3 ? Vector256.Create(seeds[(3 * side) + 4]) : default;
         PassQ6KRows<TRows>(ql, qh, x, k, low4, bits45, false, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
-        Store2<TRows>(sums, 0, a0, b0, a1, b1, a2, b2, a3, b3);
+        // Quarters q and q + 2 of x-row i to sums[16i + q] and sums[16i + q + 4].
+        StoreRows<TRows>(sums, sums + 4, 16, a0, b0, a1, b1, a2, b2, a3, b3);
         // Pass 2: quarters 1 and 3 from the high ql half.
         a0 = Vector256.Create(seeds[2]);
         b0 = Vector256.Create(seeds[6]);
@@ -171,29 +172,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         a3 = TRows.Count > 3 ? Vector256.Create(seeds[(3 * side) + 2]) : default;
         b3 = TRows.Count > 3 ? Vector256.Create(seeds[(3 * side) + 6]) : default;
         PassQ6KRows<TRows>(ql, qh, x + 32, k, low4, bits45, true, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
-        Store2<TRows>(sums, 2, a0, b0, a1, b1, a2, b2, a3, b3);
-    }
-
-    /// <summary>Sums of quarters q and q + 2 of every x-row to sums[16i + q] and sums[16i + q + 4].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store2<TRows>(Vector256<int>* sums, int q, Vector256<int> a0, Vector256<int> b0, Vector256<int> a1, Vector256<int> b1,
-        Vector256<int> a2, Vector256<int> b2, Vector256<int> a3, Vector256<int> b3)
-        where TRows : struct, IRowCount
-    {
-        sums[q] = a0;
-        sums[q + 4] = b0;
-        sums[16 + q] = a1;
-        sums[16 + q + 4] = b1;
-        if (TRows.Count > 2)
-        {
-            sums[32 + q] = a2;
-            sums[32 + q + 4] = b2;
-        }
-        if (TRows.Count > 3)
-        {
-            sums[48 + q] = a3;
-            sums[48 + q + 4] = b3;
-        }
+        StoreRows<TRows>(sums + 2, sums + 6, 16, a0, b0, a1, b1, a2, b2, a3, b3);
     }
 
     /// <summary>
@@ -236,19 +215,55 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             va = (nibbles.AsByte() & low4) | (Vector256.ShiftLeft(hb, 4).AsByte() & bits45);
             vb = (Vector256.ShiftRightLogical(nibbles, 4).AsByte() & low4) | (hb.AsByte() & bits45);
         }
-        a0 = TDot.Dot(a0, va, Broadcast(x));
-        b0 = TDot.Dot(b0, vb, Broadcast(x + 64));
-        a1 = TDot.Dot(a1, va, Broadcast(x + k));
-        b1 = TDot.Dot(b1, vb, Broadcast(x + k + 64));
+        DotRows<TRows>(va, vb, x, k, 64, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
+    }
+
+    /// <summary>
+    /// a_i += wa·x_i[0..4) and b_i += wb·x_i[apart..apart + 4) for every x-row i (x_i = x + i·k, each
+    /// 4 bytes broadcast): the per-row half of a one-group step, shared by Q4_K (apart 32: low and high
+    /// nibbles) and Q6_K (apart 64: quarters q and q + 2).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotRows<TRows>(Vector256<byte> wa, Vector256<byte> wb, sbyte* x, int k, int apart,
+        ref Vector256<int> a0, ref Vector256<int> b0, ref Vector256<int> a1, ref Vector256<int> b1,
+        ref Vector256<int> a2, ref Vector256<int> b2, ref Vector256<int> a3, ref Vector256<int> b3)
+        where TRows : struct, IRowCount
+    {
+        a0 = TDot.Dot(a0, wa, Broadcast(x));
+        b0 = TDot.Dot(b0, wb, Broadcast(x + apart));
+        a1 = TDot.Dot(a1, wa, Broadcast(x + k));
+        b1 = TDot.Dot(b1, wb, Broadcast(x + k + apart));
         if (TRows.Count > 2)
         {
-            a2 = TDot.Dot(a2, va, Broadcast(x + (2 * k)));
-            b2 = TDot.Dot(b2, vb, Broadcast(x + (2 * k) + 64));
+            a2 = TDot.Dot(a2, wa, Broadcast(x + (2 * k)));
+            b2 = TDot.Dot(b2, wb, Broadcast(x + (2 * k) + apart));
         }
         if (TRows.Count > 3)
         {
-            a3 = TDot.Dot(a3, va, Broadcast(x + (3 * k)));
-            b3 = TDot.Dot(b3, vb, Broadcast(x + (3 * k) + 64));
+            a3 = TDot.Dot(a3, wa, Broadcast(x + (3 * k)));
+            b3 = TDot.Dot(b3, wb, Broadcast(x + (3 * k) + apart));
+        }
+    }
+
+    /// <summary>first[stride·i] = a_i and second[stride·i] = b_i for every x-row i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRows<TRows>(Vector256<int>* first, Vector256<int>* second, int stride, Vector256<int> a0, Vector256<int> b0,
+        Vector256<int> a1, Vector256<int> b1, Vector256<int> a2, Vector256<int> b2, Vector256<int> a3, Vector256<int> b3)
+        where TRows : struct, IRowCount
+    {
+        first[0] = a0;
+        second[0] = b0;
+        first[stride] = a1;
+        second[stride] = b1;
+        if (TRows.Count > 2)
+        {
+            first[2 * stride] = a2;
+            second[2 * stride] = b2;
+        }
+        if (TRows.Count > 3)
+        {
+            first[3 * stride] = a3;
+            second[3 * stride] = b3;
         }
     }
 }

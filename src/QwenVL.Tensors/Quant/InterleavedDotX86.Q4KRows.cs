@@ -155,20 +155,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         StepQ4KPairRows<TRows>(qs0 + 160, qs1 + 160, x + 20, k, low4, high4, high, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
         StepQ4KPairRows<TRows>(qs0 + 192, qs1 + 192, x + 24, k, low4, high4, high, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
         StepQ4KPairRows<TRows>(qs0 + 224, qs1 + 224, x + 28, k, low4, high4, high, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
-        sums0[0] = a0;
-        sums1[0] = b0;
-        sums0[8] = a1;
-        sums1[8] = b1;
-        if (TRows.Count > 2)
-        {
-            sums0[16] = a2;
-            sums1[16] = b2;
-        }
-        if (TRows.Count > 3)
-        {
-            sums0[24] = a3;
-            sums1[24] = b3;
-        }
+        StoreRows<TRows>(sums0, sums1, 8, a0, b0, a1, b1, a2, b2, a3, b3);
     }
 
     /// <summary>One vector position of two groups: each unpacked once, then 2 dot products per x-row sharing its broadcast.</summary>
@@ -221,20 +208,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         StepQ4KRows<TRows>(qs + 160, x + 20, k, low4, high4, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
         StepQ4KRows<TRows>(qs + 192, x + 24, k, low4, high4, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
         StepQ4KRows<TRows>(qs + 224, x + 28, k, low4, high4, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
-        sums[0] = l0;
-        sums[1] = h0;
-        sums[8] = l1;
-        sums[9] = h1;
-        if (TRows.Count > 2)
-        {
-            sums[16] = l2;
-            sums[17] = h2;
-        }
-        if (TRows.Count > 3)
-        {
-            sums[24] = l3;
-            sums[25] = h3;
-        }
+        StoreRows<TRows>(sums, sums + 1, 8, l0, h0, l1, h1, l2, h2, l3, h3);
     }
 
     /// <summary>One vector of packed nibbles (4 values of 8 rows in each nibble) into every x-row's low and high chains.</summary>
@@ -244,21 +218,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         ref Vector256<int> l2, ref Vector256<int> h2, ref Vector256<int> l3, ref Vector256<int> h3)
         where TRows : struct, IRowCount
     {
-        Vector256<byte> v = Vector256.Load(qs), low = v & low4, high = HighK(v, low4, high4);
-        l0 = TDot.Dot(l0, low, Broadcast(x));
-        h0 = TDot.Dot(h0, high, Broadcast(x + 32));
-        l1 = TDot.Dot(l1, low, Broadcast(x + k));
-        h1 = TDot.Dot(h1, high, Broadcast(x + k + 32));
-        if (TRows.Count > 2)
-        {
-            l2 = TDot.Dot(l2, low, Broadcast(x + (2 * k)));
-            h2 = TDot.Dot(h2, high, Broadcast(x + (2 * k) + 32));
-        }
-
-        if (TRows.Count > 3)
-        {
-            l3 = TDot.Dot(l3, low, Broadcast(x + (3 * k)));
-            h3 = TDot.Dot(h3, high, Broadcast(x + (3 * k) + 32));
-        }
+        Vector256<byte> v = Vector256.Load(qs);
+        DotRows<TRows>(v & low4, HighK(v, low4, high4), x, k, 32, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
     }
 }
