@@ -28,12 +28,6 @@ public static class BlockFormats
     /// <summary>Bytes of one Q4_0 block.</summary>
     public const int Q4_0Bytes = 18;
 
-    /// <summary>Bytes of one Q4_K super-block.</summary>
-    public const int Q4_KBytes = 144;
-
-    /// <summary>Bytes of one Q6_K super-block.</summary>
-    public const int Q6_KBytes = 210;
-
     /// <summary>Values per Q8_0 / Q4_0 block.</summary>
     public const int BlockValues = 32;
 
