@@ -16,11 +16,6 @@ internal interface IRowCount
     static abstract int Count { get; }
 }
 
-internal readonly struct OneRow : IRowCount
-{
-    public static int Count => 1;
-}
-
 internal readonly struct TwoRows : IRowCount
 {
     public static int Count => 2;
