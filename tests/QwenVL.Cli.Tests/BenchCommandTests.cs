@@ -15,7 +15,7 @@ public sealed class BenchCommandTests : IDisposable
     private static readonly string[] Fields =
     [
         "load_ms", "preprocess_ms", "image_encode_ms", "prefill_tokens_per_s", "ttft_ms", "decode_tokens_per_s",
-        "peak_rss_bytes", "alloc_bytes_per_token", "threads", "weights", "model", "image_size", "image_tokens",
+        "peak_rss_bytes", "alloc_bytes_per_token", "process_alloc_bytes_per_token", "threads", "weights", "model", "image_size", "image_tokens",
         "prompt_tokens", "gen_tokens", "repeat", "backend", "machine",
     ];
 
@@ -47,6 +47,8 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(1, json["repeat"]!.GetValue<int>());
         Assert.True(json["peak_rss_bytes"]!.GetValue<long>() > 1_000_000);
         Assert.True(json["alloc_bytes_per_token"]!.GetValue<double>() >= 0);
+        // The decode threads' count is part of the whole process's.
+        Assert.True(json["process_alloc_bytes_per_token"]!.GetValue<double>() >= json["alloc_bytes_per_token"]!.GetValue<double>(), r.Stdout);
         Assert.True(json["threads"]!.GetValue<int>() >= 1);
         // Weights a decode step reads, and the measured read rate it is held to (any machine: > 100 MB/s).
         Assert.True(json["decode_weight_bytes_per_token"]!.GetValue<long>() > 10_000, $"{json["decode_weight_bytes_per_token"]}");

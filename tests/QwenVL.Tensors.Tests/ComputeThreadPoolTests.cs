@@ -100,6 +100,34 @@ public unsafe class ComputeThreadPoolTests
         Assert.Throws<ObjectDisposedException>(() => pool.Run(ref job, 2));
     }
 
+    [Fact]
+    public void WorkerAllocatedBytes_AJobAllocatingOnTheWorker_IsCountedWhenRunReturns()
+    {
+        // Partition 1 of 2 runs on the pool's one worker and allocates a 4000-byte array there;
+        // bench adds this counter to the calling thread's own to get a decode loop's allocation.
+        using var pool = new ComputeThreadPool(2);
+        var job = new AllocatingJob { Partition = 1, Bytes = 4000 };
+        long before = ComputeThreadPool.WorkerAllocatedBytes;
+        pool.Run(ref job, 2);
+        long counted = ComputeThreadPool.WorkerAllocatedBytes - before;
+        Assert.True(counted >= 4000, $"counted {counted} bytes");
+        Assert.NotNull(AllocatingJob.Last);
+    }
+
+    private struct AllocatingJob : IParallelJob
+    {
+        public static byte[]? Last;
+        public int Partition, Bytes;
+
+        public readonly void Execute(int partition, int partitionCount)
+        {
+            if (partition == Partition)
+            {
+                Last = new byte[Bytes];
+            }
+        }
+    }
+
     private struct CountingJob : IParallelJob
     {
         public int* Counts;

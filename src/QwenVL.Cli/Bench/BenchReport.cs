@@ -21,6 +21,8 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
 
     private double AllocPerToken => settings.GenTokens == 0 ? 0 : Median(s => s.DecodeAllocatedBytes) / settings.GenTokens;
 
+    private double ProcessAllocPerToken => settings.GenTokens == 0 ? 0 : Median(s => s.ProcessDecodeAllocatedBytes) / settings.GenTokens;
+
     // Process CPU time over wall time × threads across the measured passes: near 1 when the
     // compute threads had their cores (spinning workers count as busy), well below 1 when other
     // processes took them, which is what makes a run on a shared machine noisy.
@@ -98,6 +100,7 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
             ["peak_rss_bytes"] = peakRss,
             ["peak_rss_source"] = peakRssSource,
             ["alloc_bytes_per_token"] = R(AllocPerToken),
+            ["process_alloc_bytes_per_token"] = R(ProcessAllocPerToken),
             ["decode_weight_bytes_per_token"] = First.DecodeBytesPerToken,
             ["decode_kv_bytes_per_token"] = Math.Round(KvBytesPerStep),
             ["memory_read_bytes_per_s"] = ReadRate is double bw ? Math.Round(bw) : null,
@@ -143,7 +146,7 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
         Row(o, "first token", s => s.TtftMs);
         Row(o, "decode", s => s.DecodeMs, DecodeTokensPerSecond);
         o.AppendLine(C($"{"peak RSS",-14}{peakRss / (1024.0 * 1024 * 1024),12:F2} GiB  ({peakRssSource})"));
-        o.AppendLine(C($"{"alloc/token",-14}{AllocPerToken,12:F0} B     (all threads, decode loop)"));
+        o.AppendLine(C($"{"alloc/token",-14}{AllocPerToken,12:F0} B     (decode thread + compute workers; {ProcessAllocPerToken:F0} B on all threads)"));
         if (BandwidthUse is double use)
         {
             o.AppendLine(C($"{"decode memory",-14}{DecodeBytesPerSecond / 1e9,12:F1} GB/s  ({First.DecodeBytesPerToken / 1e9:F2} GB of weights + {KvBytesPerStep / 1e9:F3} GB of KV cache a token; {use * 100:F0}% of the {ReadRate / 1e9:F1} GB/s measured read rate{(PairedProbes ? ", pass by pass" : "")})"));

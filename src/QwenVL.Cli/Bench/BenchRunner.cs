@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using QwenVL.Imaging;
 using QwenVL.Models;
 using QwenVL.Models.Multimodal;
+using QwenVL.Tensors;
 
 namespace QwenVL.Cli.Bench;
 
@@ -18,6 +19,9 @@ public sealed record BenchSample(
 {
     /// <summary>The read-rate probe taken right after this pass (bytes/s), when one was.</summary>
     public double? MemoryReadBytesPerSecond { get; init; }
+
+    /// <summary>Bytes every thread of the process allocated during the decode loop (runtime background threads included).</summary>
+    public long ProcessDecodeAllocatedBytes { get; init; }
 }
 
 /// <summary>Runs benchmark passes.</summary>
@@ -76,20 +80,27 @@ public static class BenchRunner
         int token = ArgMax(session.Prefill(ids, embedding is null ? [] : [embedding], positions));
         double prefillMs = clock.Elapsed.TotalMilliseconds;
 
-        // GetTotalAllocatedBytes(precise: true) counts every thread, compute-pool workers included.
-        long before = GC.GetTotalAllocatedBytes(precise: true);
+        // The decode loop's allocation: this thread plus the compute-pool workers. The whole-process
+        // counter is kept beside it: it also sees the runtime's own threads (tiered compilation, the
+        // thread pool), which once showed 32 bytes in a pass whose decode threads allocated nothing.
+        long before = GC.GetAllocatedBytesForCurrentThread() + ComputeThreadPool.WorkerAllocatedBytes;
+        long processBefore = GC.GetTotalAllocatedBytes(precise: true);
         clock.Restart();
         for (int g = 0; g < s.GenTokens; g++)
         {
             token = ArgMax(session.Decode(token));
         }
         double decodeMs = clock.Elapsed.TotalMilliseconds;
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() + ComputeThreadPool.WorkerAllocatedBytes - before;
+        long processAllocated = GC.GetTotalAllocatedBytes(precise: true) - processBefore;
         double cpuMs = (CpuTime() - cpuStart).TotalMilliseconds;
 
         return new BenchSample(loadMs, preprocessMs, encodeMs, prefillMs, preprocessMs + encodeMs + prefillMs, decodeMs,
             allocated, ids.Length, imageTokens, image?.ResizedWidth ?? 0, image?.ResizedHeight ?? 0, model.BackendName, model.Info.ModelType, stored,
-            pass.Elapsed.TotalMilliseconds, cpuMs, model.Text.DecodeBytesPerToken, model.Text.KvBytesPerPosition);
+            pass.Elapsed.TotalMilliseconds, cpuMs, model.Text.DecodeBytesPerToken, model.Text.KvBytesPerPosition)
+        {
+            ProcessDecodeAllocatedBytes = processAllocated,
+        };
     }
 
     /// <summary>
