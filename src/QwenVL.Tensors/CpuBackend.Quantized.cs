@@ -52,9 +52,10 @@ public sealed unsafe partial class CpuBackend
         if (n >= GemmMinRows && Precision == MatMulPrecision.Exact && DTypeInfo.BlockFormat(w.DType) is DType.Q4_K or DType.Q6_K
             && (BlockingOverride ?? GemmBlocking.Float32).KC % DTypeInfo.BlockSize(w.DType) == 0)
         {
-            // K-quants on the exact backend have no multi-row int8 kernel: the float32 GEMM with
-            // panels dequantized exactly. A 3B Q4_K_M prefill went from 3.5 tok/s (a dequantized row
-            // per 32 x-rows, then float dots) to the F32 GEMM's speed.
+            // K-quant prefill on the exact backend: the float32 GEMM with panels dequantized exactly.
+            // A 3B Q4_K_M prefill went from 3.5 tok/s (a dequantized row per 32 x-rows, then float
+            // dots) to the F32 GEMM's speed; the 4-row int8 kernels over Q4_0's tiles ran no faster
+            // (23.8 against 23.8-26.8 tok/s at 526 tokens, alternating runs), so they serve decode only.
             RunGemm(x, n, k, w, bias, y, m);
             return;
         }

@@ -139,8 +139,8 @@ public static unsafe class RowInterleave
         int values = DTypeInfo.BlockSize(dtype);
         int blocks = cols / values;
         int blockBytes = DTypeInfo.BlockBytes(dtype);
-        // One block at a time through a stack buffer (210 bytes covers Q6_K): no allocation, any row length.
-        byte* block = stackalloc byte[210];
+        // One block at a time through a stack buffer: no allocation, any row length.
+        byte* block = stackalloc byte[blockBytes];
         for (int b = 0; b < blocks; b++)
         {
             ReadRowBlocks(interleaved, (byte*)data, cols, row, b, 1, block);
