@@ -54,7 +54,8 @@ public sealed unsafe partial class CpuBackend
         int groups = job.M / RowInterleave.Rows;
         int units = job.N == 1 || kQuant ? groups : ((padded + QuantRowBlock - 1) / QuantRowBlock) * ((groups + 1) / 2);
         int partitions = Math.Min(partitionsWanted, Math.Max(1, units));
-        if (QuantKernel is QuantKernel.AvxVnni) { RunInterleaved<X86InterleavedDot<VnniByteDot>>(job, padded, partitions); }
+        if (QuantKernel is QuantKernel.AvxVnni512) { RunInterleaved<X86InterleavedDot<Vnni512ByteDot>>(job, padded, partitions); }
+        else if (QuantKernel is QuantKernel.AvxVnni) { RunInterleaved<X86InterleavedDot<VnniByteDot>>(job, padded, partitions); }
         else if (QuantKernel is QuantKernel.Avx2) { RunInterleaved<X86InterleavedDot<Avx2ByteDot>>(job, padded, partitions); }
         else { RunInterleaved<ScalarInterleavedDot>(job, padded, partitions); }
     }

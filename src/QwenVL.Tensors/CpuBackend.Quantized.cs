@@ -79,7 +79,7 @@ public sealed unsafe partial class CpuBackend
                 QuantizeActivations(ref job, n);
                 switch (QuantKernel)
                 {
-                    case QuantKernel.AvxVnni: RunQuantJob<X86QuantDot<VnniByteDot>>(job, partitions); break;
+                    case QuantKernel.AvxVnni or QuantKernel.AvxVnni512: RunQuantJob<X86QuantDot<VnniByteDot>>(job, partitions); break;
                     case QuantKernel.Avx2: RunQuantJob<X86QuantDot<Avx2ByteDot>>(job, partitions); break;
                     case QuantKernel.Vector128: RunQuantJob<Vector128QuantDot>(job, partitions); break;
                     default: RunQuantJob<ScalarQuantDot>(job, partitions); break;

@@ -82,24 +82,7 @@ public class InterleavedKQuantTests
         var random = new Random(TestData.Seed);
         const int m = 64, k = 512;
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
-        Span<byte> bytes = w.Bytes;
-        int blockBytes = DTypeInfo.BlockBytes(dtype);
-        for (int block = 0; block < bytes.Length / blockBytes; block++)
-        {
-            Span<byte> b = bytes.Slice(block * blockBytes, blockBytes);
-            if (dtype == DType.Q4_K)
-            {
-                b[4..].Fill(0xFF);
-            }
-            else
-            {
-                b[..192].Fill(0xFF);
-                for (int s = 0; s < 16; s++)
-                {
-                    b[192 + s] = (byte)((s + block) % 2 == 0 ? 0x80 : 0x7F);
-                }
-            }
-        }
+        SetWidest(w, dtype);
         float[] x = new float[k];
         for (int t = 0; t < k; t++)
         {
@@ -133,8 +116,51 @@ public class InterleavedKQuantTests
             {
                 data.Add(dtype, QuantKernel.Avx2);
             }
+            if (QuantKernels.IsSupported(QuantKernel.AvxVnni512))
+            {
+                data.Add(dtype, QuantKernel.AvxVnni); // the best kernel is then the 512-bit one
+            }
         }
         return data;
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K, false)]
+    [InlineData(DType.Q6_K, false)]
+    [InlineData(DType.Q4_K, true)]
+    [InlineData(DType.Q6_K, true)]
+    public void MatMul_KQuantZmmKernel_EqualsAvxVnniKernelBitForBit(DType dtype, bool widest)
+    {
+        // The generated 512-bit code takes pairs of groups and applies the scales in the 256-bit
+        // kernels' float order per lane, so every output equals AVX-VNNI's exactly: 1-5 x-rows, 1 to 75
+        // groups (lone, paired, odd last one), random weights and the widest integer sums.
+        if (!QuantKernels.IsSupported(QuantKernel.AvxVnni512))
+        {
+            return; // no AVX512-VNNI code mapped here: the 256-bit kernels are the fastest path
+        }
+        using var zmm = new CpuBackend(threads: 2);
+        zmm.QuantKernelOverride = QuantKernel.AvxVnni512;
+        using var ymm = new CpuBackend(threads: 2);
+        ymm.QuantKernelOverride = QuantKernel.AvxVnni;
+        var random = new Random(TestData.Seed);
+        foreach ((int n, int m, int k) in new[] { (1, 8, 256), (1, 24, 768), (1, 600, 512), (2, 16, 256), (3, 40, 512), (4, 136, 768), (5, 600, 256), (4, 24, 512) })
+        {
+            float[] x = widest ? [.. Enumerable.Range(0, n * k).Select(t => t / 3 % 2 == 0 ? 2f : -2f)] : TestData.Uniform(random, n * k, -2f, 2f);
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+            if (widest)
+            {
+                SetWidest(w, dtype);
+            }
+            using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+            float[] bias = TestData.Uniform(random, m);
+            var expected = new float[n * m];
+            var actual = new float[n * m];
+            actual.AsSpan().Fill(float.NaN);
+            ymm.MatMul(x, n, k, x8.View, bias, expected);
+            zmm.MatMul(x, n, k, x8.View, bias, actual);
+            int first = expected.Zip(actual).TakeWhile(p => p.First.Equals(p.Second)).Count();
+            Assert.True(first == expected.Length, $"{dtype} n={n} m={m} k={k}: y[{first}] = {(first < actual.Length ? actual[first] : 0):R}, AVX-VNNI {(first < expected.Length ? expected[first] : 0):R}");
+        }
     }
 
     [Theory]
@@ -214,6 +240,29 @@ public class InterleavedKQuantTests
         float[] x = TestData.Uniform(random, 512);
         var y = new float[304];
         Assert.Equal(0, TestData.SteadyStateAllocation(() => cpu.MatMul(x, 1, 512, x8.View, [], y)));
+    }
+
+    /// <summary>Every quant bit set, the 6-bit scales and mins at 63, Q6_K's int8 scales alternating −128 and 127.</summary>
+    private static void SetWidest(NativeTensor w, DType dtype)
+    {
+        Span<byte> bytes = w.Bytes;
+        int blockBytes = DTypeInfo.BlockBytes(dtype);
+        for (int block = 0; block < bytes.Length / blockBytes; block++)
+        {
+            Span<byte> b = bytes.Slice(block * blockBytes, blockBytes);
+            if (dtype == DType.Q4_K)
+            {
+                b[4..].Fill(0xFF);
+            }
+            else
+            {
+                b[..192].Fill(0xFF);
+                for (int s = 0; s < 16; s++)
+                {
+                    b[192 + s] = (byte)((s + block) % 2 == 0 ? 0x80 : 0x7F);
+                }
+            }
+        }
     }
 
     /// <summary>

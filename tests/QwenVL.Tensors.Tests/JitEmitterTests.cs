@@ -33,6 +33,24 @@ public class JitEmitterTests
         ("vdpbf16ps zmm23,zmm25,DWORD BCST [rdi+0x2c]", "62 e2 36 50 52 7f 0b", e => e.Vdpbf16psBroadcast(23, 25, Gpr.Rdi, 44)),
         ("vdpbf16ps zmm7,zmm12,DWORD BCST [r8+0x4]", "62 d2 1e 58 52 78 01", e => e.Vdpbf16psBroadcast(7, 12, Gpr.R8, 4)),
         ("vdpbf16ps zmm16,zmm31,DWORD BCST [rdi+0x400]", "62 e2 06 50 52 87 00 04 00 00", e => e.Vdpbf16psBroadcast(16, 31, Gpr.Rdi, 1024)),
+        ("vpdpbusd zmm0,zmm9,DWORD BCST [rdx]", "62 f2 35 58 50 02", e => e.VpdpbusdBroadcast(0, 9, Gpr.Rdx, 0)),
+        ("vpdpbusd zmm7,zmm10,DWORD BCST [r11+0xfc]", "62 d2 2d 58 50 7b 3f", e => e.VpdpbusdBroadcast(7, 10, Gpr.R11, 252)),
+        ("vpdpbusd zmm3,zmm9,DWORD BCST [r9+0x24]", "62 d2 35 58 50 59 09", e => e.VpdpbusdBroadcast(3, 9, Gpr.R9, 36)),
+        ("vpdpbusd zmm5,zmm10,DWORD BCST [rdx+0x400]", "62 f2 2d 58 50 aa 00 04 00 00", e => e.VpdpbusdBroadcast(5, 10, Gpr.Rdx, 1024)),
+        ("vmovdqu32 ymm8,YMMWORD PTR [rdi]", "62 71 7e 28 6f 07", e => e.Vmovdqu32LoadYmm(8, Gpr.Rdi, 0)),
+        ("vmovdqu32 ymm8,YMMWORD PTR [rdi+0x3e0]", "62 71 7e 28 6f 47 1f", e => e.Vmovdqu32LoadYmm(8, Gpr.Rdi, 992)),
+        ("vmovdqu32 ymm8,YMMWORD PTR [rsi+0x50]", "62 71 7e 28 6f 86 50 00 00 00", e => e.Vmovdqu32LoadYmm(8, Gpr.Rsi, 80)),
+        ("vinserti64x4 zmm8,zmm8,YMMWORD PTR [rsi],0x1", "62 73 bd 48 3a 06 01", e => e.Vinserti64x4(8, 8, Gpr.Rsi, 0, 1)),
+        ("vinserti64x4 zmm8,zmm8,YMMWORD PTR [rsi+0x3e0],0x1", "62 73 bd 48 3a 46 1f 01", e => e.Vinserti64x4(8, 8, Gpr.Rsi, 992, 1)),
+        ("vinserti64x4 zmm12,zmm20,YMMWORD PTR [r9+0x20],0x1", "62 53 dd 40 3a 61 01 01", e => e.Vinserti64x4(12, 20, Gpr.R9, 32, 1)),
+        ("vpandd zmm9,zmm8,zmm31", "62 11 3d 48 db cf", e => e.VpanddZmm(9, 8, 31)),
+        ("vpandd zmm10,zmm8,zmm30", "62 11 3d 48 db d6", e => e.VpanddZmm(10, 8, 30)),
+        ("vpaddd zmm0,zmm0,zmm4", "62 f1 7d 48 fe c4", e => e.VpadddZmm(0, 0, 4)),
+        ("vpaddd zmm17,zmm3,zmm22", "62 a1 65 48 fe ce", e => e.VpadddZmm(17, 3, 22)),
+        ("vpbroadcastd zmm31,eax", "62 62 7d 48 7c f8", e => e.VpbroadcastdZmm(31, Gpr.Rax)),
+        ("vpbroadcastd zmm2,r10d", "62 d2 7d 48 7c d2", e => e.VpbroadcastdZmm(2, Gpr.R10)),
+        ("mov eax,0xf0f0f0f0", "b8 f0 f0 f0 f0", e => e.MovImm32(Gpr.Rax, unchecked((int)0xF0F0F0F0))),
+        ("prefetcht0 BYTE PTR [rsi+0x8c0]", "0f 18 8e c0 08 00 00", e => e.Prefetcht0(Gpr.Rsi, 2240)),
         ("add rdi,0x30", "48 83 c7 30", e => e.AddImm(Gpr.Rdi, 48)),
         ("add rsi,0x80", "48 81 c6 80 00 00 00", e => e.AddImm(Gpr.Rsi, 128)),
         ("add rax,r8", "4c 01 c0", e => e.AddReg(Gpr.Rax, Gpr.R8)),
@@ -114,6 +132,13 @@ public class JitEmitterTests
         string[] amx = Disassemble([.. AmxKernelCode.BuildTile(), .. AmxKernelCode.BuildConfigure(), .. AmxKernelCode.BuildRelease()]);
         Assert.DoesNotContain(amx, line => line.Contains("(bad)", StringComparison.Ordinal));
         Assert.Equal(4, amx.Count(line => line.StartsWith("tdpbf16ps", StringComparison.Ordinal)));
+        for (int rows = 1; rows <= 4; rows++)
+        {
+            // 4 chunks × 8 vector positions × (low + high nibble) per x-row.
+            string[] q4k = Disassemble(KQuantZmmCode.BuildQ4KPair(rows));
+            Assert.DoesNotContain(q4k, line => line.Contains("(bad)", StringComparison.Ordinal));
+            Assert.Equal(64 * rows, q4k.Count(line => line.StartsWith("vpdpbusd", StringComparison.Ordinal)));
+        }
     }
 
     private static string Hex(byte[] bytes) => string.Join(' ', bytes.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));

@@ -87,10 +87,13 @@ public class QuantMatMulParityTests
     public void QuantKernel_BestLevel_UsesWidestSupportedKernel()
     {
         using var cpu = new CpuBackend(threads: 1);
-        QuantKernel expected = QuantKernels.IsSupported(QuantKernel.AvxVnni) ? QuantKernel.AvxVnni
+        QuantKernel expected = QuantKernels.IsSupported(QuantKernel.AvxVnni512) ? QuantKernel.AvxVnni512
+            : QuantKernels.IsSupported(QuantKernel.AvxVnni) ? QuantKernel.AvxVnni
             : QuantKernels.IsSupported(QuantKernel.Avx2) ? QuantKernel.Avx2
             : QuantKernels.IsSupported(QuantKernel.Vector128) ? QuantKernel.Vector128 : QuantKernel.Scalar;
         Assert.Equal(expected, cpu.QuantKernel);
+        using var v256 = new CpuBackend(threads: 1, maxSimd: SimdLevel.Vector256);
+        Assert.NotEqual(QuantKernel.AvxVnni512, v256.QuantKernel); // the generated zmm code is a 512-bit path
         using var scalar = new CpuBackend(threads: 1, maxSimd: SimdLevel.Scalar);
         Assert.Equal(QuantKernel.Scalar, scalar.QuantKernel);
     }

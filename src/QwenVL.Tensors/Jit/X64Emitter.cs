@@ -1,8 +1,9 @@
-// A tiny x86-64 machine-code emitter: exactly the instruction forms the BF16 GEMM micro-kernels
-// need (EVEX zmm moves/adds/vdpbf16ps, VEX AMX tile ops with [base + index + disp], a few integer
-// ops, rel32 branches). Not an assembler: no other forms, no validation beyond argument ranges.
-// Every form is pinned to GNU as/objdump bytes in JitEmitterTests. ~340 lines (past the usual
-// ~300) because it is one short method per form, kept together with the encoding rules.
+// A tiny x86-64 machine-code emitter: exactly the instruction forms the BF16 GEMM micro-kernels and
+// the 512-bit VNNI K-quant dots need (EVEX zmm moves/adds/ands/vdpbf16ps/vpdpbusd, VEX AMX tile ops
+// with [base + index + disp], a few integer ops, rel32 branches). Not an assembler: no other forms,
+// no validation beyond argument ranges. Every form is pinned to GNU as/objdump bytes in
+// JitEmitterTests. ~375 lines (past the usual ~300) because it is one short method per form, kept
+// together with the encoding rules.
 namespace QwenVL.Tensors.Jit;
 
 /// <summary>General-purpose register numbers as encoded (rax = 0 … r15 = 15).</summary>
@@ -74,6 +75,39 @@ internal sealed class X64Emitter
     /// </summary>
     public void Vdpbf16psBroadcast(int dst, int a, Gpr baseReg, int disp) =>
         EvexMemory(map: 2, pp: 2, opcode: 0x52, dst, a, baseReg, disp, broadcast: true);
+
+    /// <summary>
+    /// <c>vpdpbusd zmm{dst}, zmm{a}, dword ptr [base + disp]{1to16}</c> (EVEX.512.66.0F38.W0 50 /r,
+    /// EVEX.b = 1): per 32-bit lane, dst += Σ of 4 products u8 a · s8 m, m broadcast.
+    /// </summary>
+    public void VpdpbusdBroadcast(int dst, int a, Gpr baseReg, int disp) =>
+        EvexMemory(map: 2, pp: 1, opcode: 0x50, dst, a, baseReg, disp, broadcast: true);
+
+    /// <summary><c>vmovdqu32 ymm{dst}, ymmword ptr [base + disp]</c> (EVEX.256.F3.0F.W0 6F /r): zeroes bits 256-511.</summary>
+    public void Vmovdqu32LoadYmm(int dst, Gpr baseReg, int disp)
+    {
+        EvexPrefix(map: 1, pp: 2, dst, 0, x: 0, b: ((int)baseReg >> 3) & 1, broadcast: false, w: 0, length: 1);
+        Emit(0x6F);
+        MemoryOperand(dst, baseReg, disp, scale: 32);
+    }
+
+    /// <summary><c>vinserti64x4 zmm{dst}, zmm{a}, ymmword ptr [base + disp], imm</c> (EVEX.512.66.0F3A.W1 3A /r ib).</summary>
+    public void Vinserti64x4(int dst, int a, Gpr baseReg, int disp, byte half)
+    {
+        EvexPrefix(map: 3, pp: 1, dst, a, x: 0, b: ((int)baseReg >> 3) & 1, broadcast: false, w: 1, length: 2);
+        Emit(0x3A);
+        MemoryOperand(dst, baseReg, disp, scale: 32);
+        Emit(half);
+    }
+
+    /// <summary><c>vpandd zmm{dst}, zmm{a}, zmm{b}</c> (EVEX.512.66.0F.W0 DB /r).</summary>
+    public void VpanddZmm(int dst, int a, int b) => EvexRegister(map: 1, pp: 1, opcode: 0xDB, dst, a, b);
+
+    /// <summary><c>vpaddd zmm{dst}, zmm{a}, zmm{b}</c> (EVEX.512.66.0F.W0 FE /r).</summary>
+    public void VpadddZmm(int dst, int a, int b) => EvexRegister(map: 1, pp: 1, opcode: 0xFE, dst, a, b);
+
+    /// <summary><c>vpbroadcastd zmm{dst}, r32</c> (EVEX.512.66.0F38.W0 7C /r): the low 32 bits of a register into every lane.</summary>
+    public void VpbroadcastdZmm(int dst, Gpr source) => EvexRegister(map: 2, pp: 1, opcode: 0x7C, dst, 0, (int)source);
 
     // ---- VEX AMX (tile registers tmm0..7) ----
 
@@ -275,14 +309,14 @@ internal sealed class X64Emitter
         MemoryOperand(reg, baseReg, disp, scale: broadcast ? 4 : 64);
     }
 
-    /// <summary>62 P0 P1 P2 with W = 0, L'L = 512 bits, no masking.</summary>
-    private void EvexPrefix(int map, int pp, int reg, int vvvv, int x, int b, bool broadcast)
+    /// <summary>62 P0 P1 P2, no masking; W = 0 and L'L = 2 (512 bits) unless given.</summary>
+    private void EvexPrefix(int map, int pp, int reg, int vvvv, int x, int b, bool broadcast, int w = 0, int length = 2)
     {
         CheckZmm(reg);
         CheckZmm(vvvv);
         int p0 = ((~reg >> 3 & 1) << 7) | ((~x & 1) << 6) | ((~b & 1) << 5) | ((~reg >> 4 & 1) << 4) | map;
-        int p1 = ((~vvvv & 15) << 3) | 0b100 | pp;
-        int p2 = (0b10 << 5) | ((broadcast ? 1 : 0) << 4) | ((~vvvv >> 4 & 1) << 3);
+        int p1 = (w << 7) | ((~vvvv & 15) << 3) | 0b100 | pp;
+        int p2 = (length << 5) | ((broadcast ? 1 : 0) << 4) | ((~vvvv >> 4 & 1) << 3);
         Emit(0x62, (byte)p0, (byte)p1, (byte)p2);
     }
 

@@ -3,7 +3,8 @@
 // vector is unpacked once and dotted with every x-row, and the scales are converted once per
 // super-block and group; only the dot products and the per-row float sums run once per x-row.
 // Integer sums are exact and the float steps keep the one-row kernels' order, so each x-row's result
-// equals a one-row call bit for bit. No 512-bit form (see Q4KRows.cs for what was measured).
+// equals a one-row call bit for bit. Q4_K pairs of groups can take the generated 512-bit code
+// instead (InterleavedDotX86.Zmm.cs); Q6_K has no 512-bit form.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -1,9 +1,9 @@
 // The x86 one-row kernels over Q4_Kx8 / Q6_Kx8 (RowInterleave.cs; ScalarInterleavedDot is the
 // definition): one activation row against up to 8 groups of 8 rows, one super-block of each group in
 // turn. Per sub-block the integer sums use the same byte dot as Q4_0 (vpdpbusd, or vpmaddubsw +
-// vpmaddwd); the 6-bit scales and mins are unpacked for 8 rows at once and applied in float32. No
-// 512-bit form; 2-4 x-rows have their own kernels (InterleavedDotX86.KQuantRows.cs), prefill runs
-// on the GEMMs with dequantized panels.
+// vpmaddwd); the 6-bit scales and mins are unpacked for 8 rows at once and applied in float32. Under
+// Vnni512ByteDot, Q4_K pairs of groups take the 512-bit path (InterleavedDotX86.Zmm.cs); 2-4 x-rows
+// have their own kernels (InterleavedDotX86.KQuantRows.cs), prefill runs on the GEMMs with dequantized panels.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -33,6 +33,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             Vector256<float>.Zero.Store(results + (8 * s));
         }
         Vector256<int>* sums = stackalloc Vector256<int>[8];
+        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 8 : 1];
         var f16 = new F16Scales();
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), high4 = Vector256.Create((byte)0xF0);
         float highScale = TDot.WideProducts ? 1f / 16 : 1f;
@@ -42,6 +43,14 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             for (int s = 0; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
+                if (TDot.ZmmKQuants && s + 1 < streams)
+                {
+                    // Groups s and s + 1 in one pass of 512-bit vectors (InterleavedDotX86.Zmm.cs); k is
+                    // unused with one x-row.
+                    Q4KPairZmm<OneRow>(g, groups[s + 1] + offset, q, 0, wide, d, xs, results + (8 * s));
+                    s++;
+                    continue;
+                }
                 // The next super-block of this group is prefetched 5 lines before each chunk; all 18
                 // lines at once read 6-8% slower over a 3B model's Q4_K matvecs (paired runs, 2 threads).
                 Prefetch5(g + Q4K);

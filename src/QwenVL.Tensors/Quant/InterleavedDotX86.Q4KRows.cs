@@ -42,6 +42,11 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             for (; s + 1 < streams; s += 2)
             {
                 byte* g0 = groups[s] + offset, g1 = groups[s + 1] + offset;
+                if (TDot.ZmmKQuants)
+                {
+                    Q4KPairZmm<TRows>(g0, g1, x, k, (Vector512<int>*)sums, d + (8 * sb), xs + (8 * sb), results + (8 * s));
+                    continue;
+                }
                 for (int c = 0; c < 4; c++)
                 {
                     // The next super-block of both groups, 5 lines of each before each chunk (as one-row).

@@ -2,7 +2,7 @@
 // interface and the scalar definition they are tested against): 256-bit integer dot products
 // (AVX-VNNI vpdpbusd, or AVX2 vpmaddubsw + vpmaddwd), one activation row against 4 or 8 groups in
 // step (decode), or 4 activation rows against one group (prefill on the exact backend). No 512-bit
-// form: .NET exposes no 512-bit vpdpbusd.
+// form for Q8_0/Q4_0: .NET exposes no 512-bit vpdpbusd (Q4_K's generated one: InterleavedDotX86.Zmm.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -1,7 +1,8 @@
 // x86 kernels of the quantized dot products (AVX2 and AVX-VNNI, 256-bit): one vector is one block
 // of 32, reduced to eight int32 lanes, converted once and scaled by d_w·d_x. Integer sums are exact
 // (agree with ScalarQuantDot bit for bit); only the float accumulation order differs. No 512-bit
-// kernel: .NET 10 exposes no 512-bit VNNI. The 4-weight-row decode kernels are in QuantDotX86.Decode.cs.
+// kernel here: .NET 10 exposes no 512-bit VNNI (only the K-quant decode pairs have generated 512-bit
+// code, Jit/KQuantZmmCode.cs). The 4-weight-row decode kernels are in QuantDotX86.Decode.cs.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -44,6 +45,12 @@ internal unsafe interface IByteDot
     /// step), so u may be any byte: a Q4_0 high nibble can stay in place (16× its value) unshifted.
     /// </summary>
     static abstract bool WideProducts { get; }
+
+    /// <summary>
+    /// True when the K-quant decode kernels take pairs of groups through the generated 512-bit vpdpbusd
+    /// code (Jit/KQuantZmmCode.cs); only <see cref="Vnni512ByteDot"/>, chosen where that code is mapped.
+    /// </summary>
+    static virtual bool ZmmKQuants => false;
 }
 
 /// <summary>AVX2: vpmaddubsw (pairs to int16) then vpmaddwd by ones (pairs to int32); Q8_0 by the sign trick.</summary>
@@ -97,6 +104,36 @@ internal readonly unsafe struct VnniByteDot : IByteDot
     public static bool Q8UsesOffset => true;
 
     public static bool WideProducts => true;
+}
+
+/// <summary>
+/// <see cref="VnniByteDot"/> everywhere, plus the generated 512-bit vpdpbusd code for pairs of
+/// K-quant groups in decode (<see cref="IByteDot.ZmmKQuants"/>); used only where that code is mapped.
+/// </summary>
+internal readonly unsafe struct Vnni512ByteDot : IByteDot
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<byte> u, Vector256<sbyte> s) => VnniByteDot.Dot(acc, u, s);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> PrepareQ8(Vector256<sbyte> w) => VnniByteDot.PrepareQ8(w);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> PrepareQ8(Vector256<sbyte> w, Vector256<byte> bias) => VnniByteDot.PrepareQ8(w, bias);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> DotQ8(Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x, int* offset) =>
+        VnniByteDot.DotQ8(prepared, w, x, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> AddQ8(Vector256<int> acc, Vector256<byte> prepared, Vector256<sbyte> w, Vector256<sbyte> x) =>
+        VnniByteDot.AddQ8(acc, prepared, w, x);
+
+    public static bool Q8UsesOffset => VnniByteDot.Q8UsesOffset;
+
+    public static bool WideProducts => VnniByteDot.WideProducts;
+
+    public static bool ZmmKQuants => true;
 }
 
 /// <summary>The 256-bit kernels over a byte-dot implementation.</summary>

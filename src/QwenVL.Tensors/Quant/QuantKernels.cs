@@ -21,6 +21,12 @@ public enum QuantKernel
 
     /// <summary>AVX-VNNI 256-bit vpdpbusd.</summary>
     AvxVnni,
+
+    /// <summary>
+    /// <see cref="AvxVnni"/>, with K-quant decode taking pairs of 8-row groups through generated 512-bit
+    /// vpdpbusd code (AVX512-VNNI, Linux x64: Jit/KQuantZmmCode.cs).
+    /// </summary>
+    AvxVnni512,
 }
 
 /// <summary>Selection of, and direct access to, the quantized dot-product kernels.</summary>
@@ -33,6 +39,7 @@ public static unsafe class QuantKernels
         QuantKernel.Vector128 => Vector128.IsHardwareAccelerated,
         QuantKernel.Avx2 => Avx2.IsSupported,
         QuantKernel.AvxVnni => Avx2.IsSupported && AvxVnni.IsSupported,
+        QuantKernel.AvxVnni512 => Avx2.IsSupported && AvxVnni.IsSupported && Jit.KQuantZmm.IsAvailable,
         _ => false,
     };
 
@@ -41,13 +48,18 @@ public static unsafe class QuantKernels
 
     /// <summary>
     /// The kernel a backend at <paramref name="level"/> uses: Scalar and Vector128 map to themselves;
-    /// 256 and 512 bits take AVX-VNNI, else AVX2, else the portable 128-bit kernel (ARM64). There is
-    /// no 512-bit kernel: .NET 10 exposes no 512-bit VNNI, and a 512-bit vpmaddubsw pair does no
-    /// more work per instruction than one 256-bit vpdpbusd.
+    /// 512 bits take the generated 512-bit K-quant code where it is mapped; 256 and 512 bits take
+    /// AVX-VNNI, else AVX2, else the portable 128-bit kernel (ARM64). .NET 10 exposes no 512-bit VNNI
+    /// intrinsics, and a 512-bit vpmaddubsw pair does no more work per instruction than one 256-bit
+    /// vpdpbusd, so every other 512-bit int8 kernel would need generated code too.
     /// </summary>
     public static QuantKernel ForLevel(SimdLevel level)
     {
         SimdLevel resolved = SimdLevels.Resolve(level);
+        if (resolved >= SimdLevel.Vector512 && IsSupported(QuantKernel.AvxVnni512))
+        {
+            return QuantKernel.AvxVnni512;
+        }
         if (resolved >= SimdLevel.Vector256)
         {
             if (IsSupported(QuantKernel.AvxVnni)) { return QuantKernel.AvxVnni; }

@@ -1,0 +1,81 @@
+// Q4_K decode for a pair of 8-row groups at once in 512-bit vectors (lanes 0-7: group 0's rows,
+// 8-15: group 1's), taken by Vnni512ByteDot only: the integer sums come from generated vpdpbusd zmm
+// code (Jit/KQuantZmmCode.cs), the scales and mins are applied here with the 256-bit kernels' float
+// steps in the same order per lane, so every result equals theirs bit for bit. Q6_K and an odd last
+// group stay on the 256-bit kernels.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using QwenVL.Tensors.Jit;
+
+namespace QwenVL.Tensors.Quant;
+
+/// <summary>One x-row: the row count of the one-row kernels when they run a pair through the 512-bit code.</summary>
+internal readonly struct OneRow : IRowCount
+{
+    public static int Count => 1;
+}
+
+internal readonly unsafe partial struct X86InterleavedDot<TDot>
+{
+    /// <summary>
+    /// One super-block of groups g0 and g1 against TRows x-rows (x-row i at x + i·k, its block scales at
+    /// d + i·k/32 and sub-block sums at xs + i·k/16): acc += d·Σ sc·dx·S − dmin·Σ m·xs into the pair's
+    /// 16 results of x-row i at results + 64i. <paramref name="sums"/> holds 8·TRows vectors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Q4KPairZmm<TRows>(byte* g0, byte* g1, sbyte* x, int k, Vector512<int>* sums, float* d, float* xs, float* results)
+        where TRows : struct, IRowCount
+    {
+        KQuantZmm.Q4KPair(TRows.Count)(g0 + 128, g1 + 128, x, k, (int*)sums);
+        const float highScale = 1f / 16; // the high nibbles were dotted in place (16× their value)
+        // As ApplyQ4KRows, for both groups: scales j = sc_j, mins j = m_j (BlockFormats.ScaleMinK4).
+        Vector512<uint> a = Pair(g0 + 32, g1 + 32), b = Pair(g0 + 64, g1 + 64), c = Pair(g0 + 96, g1 + 96);
+        Vector512<uint> six = Vector512.Create(0x3F3F3F3Fu), four = Vector512.Create(0x0F0F0F0Fu), top = Vector512.Create(0x30303030u);
+        Vector512<uint> scLo = a & six, scHi = (c & four) | (Vector512.ShiftRightLogical(a, 2) & top);
+        Vector512<uint> mLo = b & six, mHi = (Vector512.ShiftRightLogical(c, 4) & four) | (Vector512.ShiftRightLogical(b, 2) & top);
+        Vector512<float> sc0 = Byte(scLo, 0), sc1 = Byte(scLo, 1), sc2 = Byte(scLo, 2), sc3 = Byte(scLo, 3);
+        Vector512<float> sc4 = Byte(scHi, 0), sc5 = Byte(scHi, 1), sc6 = Byte(scHi, 2), sc7 = Byte(scHi, 3);
+        Vector512<float> m0 = Byte(mLo, 0), m1 = Byte(mLo, 1), m2 = Byte(mLo, 2), m3 = Byte(mLo, 3);
+        Vector512<float> m4 = Byte(mHi, 0), m5 = Byte(mHi, 1), m6 = Byte(mHi, 2), m7 = Byte(mHi, 3);
+        var f16 = new F16Scales();
+        Vector512<float> dw = Vector512.Create(f16.Load(g0), f16.Load(g1)), dmin = Vector512.Create(f16.Load(g0 + 16), f16.Load(g1 + 16));
+        for (int i = 0; i < TRows.Count; i++)
+        {
+            float* dx = d + (i * (k / 32)), xsum = xs + (i * (k / 16));
+            Vector512<int>* row = sums + (8 * i);
+            Vector512<float> even = Avx512F.ConvertToVector512Single(row[0]) * (sc0 * Vector512.Create(dx[0]));
+            Vector512<float> odd = Avx512F.ConvertToVector512Single(row[1]) * (sc1 * Vector512.Create(dx[1] * highScale));
+            even = Scaled(row[2], sc2, dx[2], even);
+            odd = Scaled(row[3], sc3, dx[3] * highScale, odd);
+            even = Scaled(row[4], sc4, dx[4], even);
+            odd = Scaled(row[5], sc5, dx[5] * highScale, odd);
+            even = Scaled(row[6], sc6, dx[6], even);
+            odd = Scaled(row[7], sc7, dx[7] * highScale, odd);
+            Vector512<float> minsEven = m0 * Vector512.Create(xsum[0]), minsOdd = m1 * Vector512.Create(xsum[1]);
+            minsEven = Avx512F.FusedMultiplyAdd(m2, Vector512.Create(xsum[2]), minsEven);
+            minsOdd = Avx512F.FusedMultiplyAdd(m3, Vector512.Create(xsum[3]), minsOdd);
+            minsEven = Avx512F.FusedMultiplyAdd(m4, Vector512.Create(xsum[4]), minsEven);
+            minsOdd = Avx512F.FusedMultiplyAdd(m5, Vector512.Create(xsum[5]), minsOdd);
+            minsEven = Avx512F.FusedMultiplyAdd(m6, Vector512.Create(xsum[6]), minsEven);
+            minsOdd = Avx512F.FusedMultiplyAdd(m7, Vector512.Create(xsum[7]), minsOdd);
+            float* result = results + (64 * i);
+            Vector512<float> acc = Avx512F.FusedMultiplyAdd(even + odd, dw, Vector512.Load(result));
+            (acc - ((minsEven + minsOdd) * dmin)).Store(result);
+        }
+    }
+
+    /// <summary>32 bytes of group 0 in the low half, the same 32 bytes of group 1 in the high half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Pair(byte* p0, byte* p1) => Vector512.Create(Vector256.Load((uint*)p0), Vector256.Load((uint*)p1));
+
+    /// <summary>acc + float(sum) · scale · d, as <see cref="Scaled(Vector256{int}, Vector256{float}, float, Vector256{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Scaled(Vector512<int> sum, Vector512<float> scale, float d, Vector512<float> acc) =>
+        Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), scale * Vector512.Create(d), acc);
+
+    /// <summary>Byte <paramref name="k"/> of every 32-bit lane as a float (unsigned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Byte(Vector512<uint> v, int k) =>
+        Avx512F.ConvertToVector512Single((Vector512.ShiftRightLogical(v, 8 * k) & Vector512.Create(0xFFu)).AsInt32());
+}
