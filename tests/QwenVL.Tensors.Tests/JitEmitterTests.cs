@@ -49,6 +49,17 @@ public class JitEmitterTests
         ("vpaddd zmm17,zmm3,zmm22", "62 a1 65 48 fe ce", e => e.VpadddZmm(17, 3, 22)),
         ("vpbroadcastd zmm31,eax", "62 62 7d 48 7c f8", e => e.VpbroadcastdZmm(31, Gpr.Rax)),
         ("vpbroadcastd zmm2,r10d", "62 d2 7d 48 7c d2", e => e.VpbroadcastdZmm(2, Gpr.R10)),
+        ("vpsllw zmm25,zmm27,0x4", "62 91 35 40 71 f3 04", e => e.VpsllwZmm(25, 27, 4)),
+        ("vpsrlw zmm26,zmm28,0x4", "62 91 2d 40 71 d4 04", e => e.VpsrlwZmm(26, 28, 4)),
+        ("vpsrlw zmm27,zmm27,0x2", "62 91 25 40 71 d3 02", e => e.VpsrlwZmm(27, 27, 2)),
+        ("vpsllw zmm3,zmm9,0x2", "62 d1 65 48 71 f1 02", e => e.VpsllwZmm(3, 9, 2)),
+        ("vpternlogd zmm25,zmm24,zmm30,0xec", "62 03 3d 40 25 ce ec", e => e.VpternlogdZmm(25, 24, 30, 0xEC)),
+        ("vpternlogd zmm2,zmm5,zmm7,0xec", "62 f3 55 48 25 d7 ec", e => e.VpternlogdZmm(2, 5, 7, 0xEC)),
+        ("vpbroadcastd zmm0,DWORD PTR [r8]", "62 d2 7d 48 58 00", e => e.VpbroadcastdZmmMem(0, Gpr.R8, 0)),
+        ("vpbroadcastd zmm7,DWORD PTR [r8+0xfc]", "62 d2 7d 48 58 78 3f", e => e.VpbroadcastdZmmMem(7, Gpr.R8, 252)),
+        ("vpbroadcastd zmm5,DWORD PTR [r8+0x104]", "62 d2 7d 48 58 68 41", e => e.VpbroadcastdZmmMem(5, Gpr.R8, 260)),
+        ("vmovdqu32 ymm27,YMMWORD PTR [rdi+0x410]", "62 61 7e 28 6f 9f 10 04 00 00", e => e.Vmovdqu32LoadYmm(27, Gpr.Rdi, 1040)),
+        ("vinserti64x4 zmm27,zmm27,YMMWORD PTR [rsi+0x410],0x1", "62 63 a5 40 3a 9e 10 04 00 00 01", e => e.Vinserti64x4(27, 27, Gpr.Rsi, 1040, 1)),
         ("mov eax,0xf0f0f0f0", "b8 f0 f0 f0 f0", e => e.MovImm32(Gpr.Rax, unchecked((int)0xF0F0F0F0))),
         ("prefetcht0 BYTE PTR [rsi+0x8c0]", "0f 18 8e c0 08 00 00", e => e.Prefetcht0(Gpr.Rsi, 2240)),
         ("add rdi,0x30", "48 83 c7 30", e => e.AddImm(Gpr.Rdi, 48)),
@@ -138,6 +149,10 @@ public class JitEmitterTests
             string[] q4k = Disassemble(KQuantZmmCode.BuildQ4KPair(rows));
             Assert.DoesNotContain(q4k, line => line.Contains("(bad)", StringComparison.Ordinal));
             Assert.Equal(64 * rows, q4k.Count(line => line.StartsWith("vpdpbusd", StringComparison.Ordinal)));
+            // 4 calls × 2 halves × 4 vector positions × 2 quarters per x-row.
+            string[] q6k = Disassemble(KQuantZmmCode.BuildQ6KPair(rows));
+            Assert.DoesNotContain(q6k, line => line.Contains("(bad)", StringComparison.Ordinal));
+            Assert.Equal(64 * rows, q6k.Count(line => line.StartsWith("vpdpbusd", StringComparison.Ordinal)));
         }
     }
 

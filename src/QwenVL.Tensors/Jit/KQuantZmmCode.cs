@@ -1,18 +1,24 @@
 // The machine code of the 512-bit VNNI K-quant dot products, written with X64Emitter, and the
 // pointers to it: .NET 10 exposes vpdpbusd only at 128/256 bits (AvxVnni), while this CPU issues the
 // 512-bit form two per cycle, as it does the 256-bit one (0.22 vs 0.19 ns each, a tight loop), so a
-// zmm dot does 1.7× the work. Only the integer sums of one super-block of a pair of Q4_Kx8 groups are
-// generated; scales, mins and float sums stay in C# (InterleavedDotX86.Zmm.cs). System V, Linux x64.
+// zmm dot does 1.7× the work. Only the integer sums of one super-block of a pair of Q4_Kx8 or Q6_Kx8
+// groups are generated; scales, mins and float sums stay in C# (InterleavedDotX86.Zmm.cs). System V, Linux x64.
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace QwenVL.Tensors.Jit;
 
-/// <summary>Builds <c>void Q4KPair(byte* qs0, byte* qs1, sbyte* x, nint k, int* sums)</c> for 1-4 x-rows.</summary>
+/// <summary>
+/// Builds <c>void Q4KPair(byte* qs0, byte* qs1, sbyte* x, nint k, int* sums)</c> and
+/// <c>void Q6KPair(byte* g0, byte* g1, sbyte* x, nint k, int* seeds, int* sums)</c> for 1-4 x-rows.
+/// </summary>
 internal static class KQuantZmmCode
 {
     /// <summary>Bytes of one Q4_Kx8 super-block (8 rows × 144), the distance to the next one.</summary>
     private const int Q4KGroupBytes = 8 * 144;
+
+    /// <summary>Bytes of one Q6_Kx8 super-block (8 rows × 210).</summary>
+    private const int Q6KGroupBytes = 8 * 210;
 
     /// <summary>
     /// One super-block of two Q4_Kx8 groups against <paramref name="rows"/> x-rows. rdi, rsi = the two
@@ -88,12 +94,95 @@ internal static class KQuantZmmCode
         e.Ret();
         return e.ToArray();
     }
+
+    /// <summary>
+    /// One super-block of two Q6_Kx8 groups against <paramref name="rows"/> x-rows, as the 256-bit
+    /// QuarterQ6KRows: rdi, rsi = the two groups' super-blocks (ql at +16, qh at +1040), rdx = x-row 0's
+    /// 256 int8 values, rcx = k, r8 = seeds[16i + j] (sub-block j's −32·Σx of x-row i), r9 = sums.
+    /// Writes sums[16·(16i + j) + l] (lanes as <see cref="BuildQ4KPair"/>): each 6-bit value is its ql
+    /// nibble or'ed with 2 bits of qh moved to bits 4-5, and each sum starts from its seed.
+    /// </summary>
+    public static byte[] BuildQ6KPair(int rows)
+    {
+        if (rows is < 1 or > 4)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 4 x-rows");
+        }
+        var e = new X64Emitter();
+        Gpr[] x = [Gpr.Rdx, Gpr.R10, Gpr.R11, Gpr.Rax];
+        const int low4 = 31, bits45 = 30, ql = 28, qh = 27, spare = 26, va = 25, nib = 24;
+        e.MovImm32(Gpr.Rax, 0x0F0F0F0F);
+        e.VpbroadcastdZmm(low4, Gpr.Rax);
+        e.MovImm32(Gpr.Rax, 0x30303030);
+        e.VpbroadcastdZmm(bits45, Gpr.Rax);
+        for (int i = 1; i < rows; i++)
+        {
+            e.MovReg(x[i], x[i - 1]);
+            e.AddReg(x[i], Gpr.Rcx);
+        }
+        // The 4 calls of QuarterQ6KRows per super-block: ql and qh offsets, x offset, first sub-block.
+        (int Ql, int Qh, int X, int J)[] quarters = [(16, 1040, 0, 0), (144, 1168, 16, 1), (528, 1296, 128, 8), (656, 1424, 144, 9)];
+        for (int call = 0; call < 4; call++)
+        {
+            // The next super-block of both groups (27 lines), 7 lines of each per call.
+            for (int line = 0; line < 7; line++)
+            {
+                e.Prefetcht0(Gpr.Rdi, Q6KGroupBytes + (64 * ((7 * call) + line)));
+                e.Prefetcht0(Gpr.Rsi, Q6KGroupBytes + (64 * ((7 * call) + line)));
+            }
+            (int qlAt, int qhAt, int xAt, int j0) = quarters[call];
+            for (int high = 0; high < 2; high++)
+            {
+                // Quarter a (x) and quarter b (x + 64) of this ql half; the high half is x + 32 on.
+                int ja = j0 + (2 * high), jb = ja + 4;
+                for (int i = 0; i < rows; i++)
+                {
+                    e.VpbroadcastdZmmMem(2 * i, Gpr.R8, 4 * ((16 * i) + ja));
+                    e.VpbroadcastdZmmMem((2 * i) + 1, Gpr.R8, 4 * ((16 * i) + jb));
+                }
+                for (int p = 0; p < 4; p++)
+                {
+                    int qlP = qlAt + (256 * high) + (32 * p), qhP = qhAt + (32 * p);
+                    e.Vmovdqu32LoadYmm(ql, Gpr.Rdi, qlP);
+                    e.Vinserti64x4(ql, ql, Gpr.Rsi, qlP, 1);
+                    e.Vmovdqu32LoadYmm(qh, Gpr.Rdi, qhP);
+                    e.Vinserti64x4(qh, qh, Gpr.Rsi, qhP, 1);
+                    // a = (ql & 0x0F) | ((qh << (4 or 2)) & 0x30); b = ((ql >> 4) & 0x0F) | ((qh >> (0 or 2)) & 0x30).
+                    e.VpsllwZmm(va, qh, (byte)(high == 0 ? 4 : 2));
+                    e.VpanddZmm(nib, ql, low4);
+                    e.VpternlogdZmm(va, nib, bits45, 0xEC);
+                    e.VpsrlwZmm(spare, ql, 4);
+                    e.VpanddZmm(spare, spare, low4);
+                    if (high == 1)
+                    {
+                        e.VpsrlwZmm(qh, qh, 2);
+                    }
+                    e.VpternlogdZmm(qh, spare, bits45, 0xEC);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        int at = xAt + (32 * high) + (4 * p);
+                        e.VpdpbusdBroadcast(2 * i, va, x[i], at);
+                        e.VpdpbusdBroadcast((2 * i) + 1, qh, x[i], at + 64);
+                    }
+                }
+                for (int i = 0; i < rows; i++)
+                {
+                    e.VmovupsStore(Gpr.R9, 64 * ((16 * i) + ja), 2 * i);
+                    e.VmovupsStore(Gpr.R9, 64 * ((16 * i) + jb), (2 * i) + 1);
+                }
+            }
+        }
+        e.Vzeroupper();
+        e.Ret();
+        return e.ToArray();
+    }
 }
 
 /// <summary>The generated 512-bit K-quant code, mapped on first use and kept for the process lifetime.</summary>
 internal static unsafe class KQuantZmm
 {
-    private static readonly nint[] Q4KPairs = Create();
+    private static readonly nint[] Q4KPairs = Create(KQuantZmmCode.BuildQ4KPair);
+    private static readonly nint[] Q6KPairs = Create(KQuantZmmCode.BuildQ6KPair);
 
     /// <summary>
     /// CPUID leaf 7 subleaf 0 ECX bit 11 (AVX512_VNNI) on Linux x64, with a runtime that enabled AVX-512
@@ -105,13 +194,17 @@ internal static unsafe class KQuantZmm
         && (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0;
 
     /// <summary>True when the code for every row count is mapped executable.</summary>
-    public static bool IsAvailable => Q4KPairs.Length == 4;
+    public static bool IsAvailable => Q4KPairs.Length == 4 && Q6KPairs.Length == 4;
 
     /// <summary>The Q4_K pair kernel for 1-4 x-rows (<see cref="KQuantZmmCode.BuildQ4KPair"/>).</summary>
     public static delegate* unmanaged[SuppressGCTransition]<byte*, byte*, sbyte*, nint, int*, void> Q4KPair(int rows) =>
         (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, sbyte*, nint, int*, void>)Q4KPairs[rows - 1];
 
-    private static nint[] Create()
+    /// <summary>The Q6_K pair kernel for 1-4 x-rows (<see cref="KQuantZmmCode.BuildQ6KPair"/>).</summary>
+    public static delegate* unmanaged[SuppressGCTransition]<byte*, byte*, sbyte*, nint, int*, int*, void> Q6KPair(int rows) =>
+        (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, sbyte*, nint, int*, int*, void>)Q6KPairs[rows - 1];
+
+    private static nint[] Create(Func<int, byte[]> build)
     {
         if (!CpuSupported)
         {
@@ -120,7 +213,7 @@ internal static unsafe class KQuantZmm
         var code = new nint[4];
         for (int rows = 1; rows <= 4; rows++)
         {
-            void* mapped = ExecutableMemory.TryCreate(KQuantZmmCode.BuildQ4KPair(rows));
+            void* mapped = ExecutableMemory.TryCreate(build(rows));
             if (mapped == null)
             {
                 return [];

@@ -109,6 +109,30 @@ internal sealed class X64Emitter
     /// <summary><c>vpbroadcastd zmm{dst}, r32</c> (EVEX.512.66.0F38.W0 7C /r): the low 32 bits of a register into every lane.</summary>
     public void VpbroadcastdZmm(int dst, Gpr source) => EvexRegister(map: 2, pp: 1, opcode: 0x7C, dst, 0, (int)source);
 
+    /// <summary><c>vpsllw zmm{dst}, zmm{source}, imm</c> (EVEX.512.66.0F.WIG 71 /6 ib): each 16-bit lane shifted left.</summary>
+    public void VpsllwZmm(int dst, int source, byte count) => EvexShift(extension: 6, dst, source, count);
+
+    /// <summary><c>vpsrlw zmm{dst}, zmm{source}, imm</c> (EVEX.512.66.0F.WIG 71 /2 ib): each 16-bit lane shifted right, zeros in.</summary>
+    public void VpsrlwZmm(int dst, int source, byte count) => EvexShift(extension: 2, dst, source, count);
+
+    /// <summary>
+    /// <c>vpternlogd zmm{dst}, zmm{b}, zmm{c}, imm</c> (EVEX.512.66.0F3A.W0 25 /r ib): per bit,
+    /// dst = imm[4·dst + 2·b + c]; 0xEC is (dst &amp; c) | b.
+    /// </summary>
+    public void VpternlogdZmm(int dst, int b, int c, byte table)
+    {
+        EvexRegister(map: 3, pp: 1, opcode: 0x25, dst, b, c);
+        Emit(table);
+    }
+
+    /// <summary><c>vpbroadcastd zmm{dst}, dword ptr [base + disp]</c> (EVEX.512.66.0F38.W0 58 /r): a load, no ALU work.</summary>
+    public void VpbroadcastdZmmMem(int dst, Gpr baseReg, int disp)
+    {
+        EvexPrefix(map: 2, pp: 1, dst, 0, x: 0, b: ((int)baseReg >> 3) & 1, broadcast: false);
+        Emit(0x58);
+        MemoryOperand(dst, baseReg, disp, scale: 4); // disp8 scaled by the 4-byte element (Tuple1 Scalar)
+    }
+
     // ---- VEX AMX (tile registers tmm0..7) ----
 
     /// <summary><c>ldtilecfg [base]</c> (VEX.128.NP.0F38.W0 49 /0): loads the 64-byte tile configuration.</summary>
@@ -299,6 +323,13 @@ internal sealed class X64Emitter
         // With a register r/m, EVEX.X carries bit 4 of its number and EVEX.B bit 3.
         EvexPrefix(map, pp, dst, a, x: (b >> 4) & 1, b: (b >> 3) & 1, broadcast: false);
         Emit(opcode, ModRm(3, dst, b));
+    }
+
+    private void EvexShift(int extension, int dst, int source, byte count)
+    {
+        // The destination is in EVEX.vvvv; ModRM.reg holds the opcode extension; EVEX.X/B carry the source's bits 4/3.
+        EvexPrefix(map: 1, pp: 1, extension, dst, x: (source >> 4) & 1, b: (source >> 3) & 1, broadcast: false);
+        Emit(0x71, ModRm(3, extension, source), count);
     }
 
     private void EvexMemory(int map, int pp, byte opcode, int reg, int vvvv, Gpr baseReg, int disp, bool broadcast)

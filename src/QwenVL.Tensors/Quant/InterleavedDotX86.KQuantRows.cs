@@ -3,8 +3,8 @@
 // vector is unpacked once and dotted with every x-row, and the scales are converted once per
 // super-block and group; only the dot products and the per-row float sums run once per x-row.
 // Integer sums are exact and the float steps keep the one-row kernels' order, so each x-row's result
-// equals a one-row call bit for bit. Q4_K pairs of groups can take the generated 512-bit code
-// instead (InterleavedDotX86.Zmm.cs); Q6_K has no 512-bit form.
+// equals a one-row call bit for bit. Pairs of groups can take the generated 512-bit code instead
+// (InterleavedDotX86.Zmm.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -76,14 +76,27 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         }
         Vector256<int>* sums = stackalloc Vector256<int>[16 * 4];
         Vector256<float>* scales = stackalloc Vector256<float>[16];
+        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 16 * TRows.Count : 1];
+        int* rowSeeds = stackalloc int[16 * TRows.Count];
         for (int sb = 0; sb < superBlocks; sb++)
         {
             nint offset = (nint)sb * Q6K;
             sbyte* x = q + (256 * sb);
             int* seed = seeds + (16 * sb);
+            for (int i = 0; TDot.ZmmKQuants && i < TRows.Count; i++)
+            {
+                // The generated code reads x-row i's 16 seeds at rowSeeds[16i..]: they sit k/16 ints apart.
+                new ReadOnlySpan<int>(seed + (i * (k / 16)), 16).CopyTo(new Span<int>(rowSeeds + (16 * i), 16));
+            }
             for (int s = 0; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
+                if (TDot.ZmmKQuants && s + 1 < streams)
+                {
+                    Q6KPairZmm<TRows>(g, groups[s + 1] + offset, x, k, rowSeeds, wide, d + (8 * sb), results + (8 * s));
+                    s++;
+                    continue;
+                }
                 PrefetchNext(g, Q6K);
                 QuarterQ6KRows<TRows>(g + 16, g + 1040, x, seed, k, sums);
                 QuarterQ6KRows<TRows>(g + 144, g + 1168, x + 16, seed + 1, k, sums + 1);

@@ -2,7 +2,7 @@
 // definition): one activation row against up to 8 groups of 8 rows, one super-block of each group in
 // turn. Per sub-block the integer sums use the same byte dot as Q4_0 (vpdpbusd, or vpmaddubsw +
 // vpmaddwd); the 6-bit scales and mins are unpacked for 8 rows at once and applied in float32. Under
-// Vnni512ByteDot, Q4_K pairs of groups take the 512-bit path (InterleavedDotX86.Zmm.cs); 2-4 x-rows
+// Vnni512ByteDot, pairs of groups take the 512-bit path (InterleavedDotX86.Zmm.cs); 2-4 x-rows
 // have their own kernels (InterleavedDotX86.KQuantRows.cs), prefill runs on the GEMMs with dequantized panels.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -132,6 +132,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             Vector256<float>.Zero.Store(results + (8 * s));
         }
         Vector256<int>* sums = stackalloc Vector256<int>[16];
+        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 16 : 1];
         var f16 = new F16Scales();
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), bits45 = Vector256.Create((byte)0x30);
         for (int sb = 0; sb < superBlocks; sb++, q += 256, d += 8, seeds += 16)
@@ -140,6 +141,12 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             for (int s = 0; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
+                if (TDot.ZmmKQuants && s + 1 < streams)
+                {
+                    Q6KPairZmm<OneRow>(g, groups[s + 1] + offset, q, 0, seeds, wide, d, results + (8 * s));
+                    s++;
+                    continue;
+                }
                 // Sub-block (16 values) 8h + 2k + u: half h, quarter k, values 16u.. of the quarter.
                 // All 27 lines of the next super-block up front: spread over the quarters (7 each, as
                 // Q4_K does) read 13% slower here (paired runs over a 3B model's Q6_K matvecs).

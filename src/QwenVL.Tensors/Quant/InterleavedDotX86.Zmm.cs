@@ -1,8 +1,8 @@
-// Q4_K decode for a pair of 8-row groups at once in 512-bit vectors (lanes 0-7: group 0's rows,
+// Q4_K and Q6_K decode for a pair of 8-row groups at once in 512-bit vectors (lanes 0-7: group 0's rows,
 // 8-15: group 1's), taken by Vnni512ByteDot only: the integer sums come from generated vpdpbusd zmm
 // code (Jit/KQuantZmmCode.cs), the scales and mins are applied here with the 256-bit kernels' float
-// steps in the same order per lane, so every result equals theirs bit for bit. Q6_K and an odd last
-// group stay on the 256-bit kernels.
+// steps in the same order per lane, so every result equals theirs bit for bit. An odd last group
+// stays on the 256-bit kernels.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -65,6 +65,52 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         }
     }
 
+    /// <summary>
+    /// One super-block of Q6_K groups g0 and g1 against TRows x-rows (seeds[16i + j]: sub-block j's seed
+    /// for x-row i; block scales at d + i·k/32): acc += d·Σ sc·dx·S into the pair's 16 results of x-row
+    /// i at results + 64i, in ApplyQ6KRows' order per lane. <paramref name="sums"/> holds 16·TRows vectors.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Q6KPairZmm<TRows>(byte* g0, byte* g1, sbyte* x, int k, int* seeds, Vector512<int>* sums, float* d, float* results)
+        where TRows : struct, IRowCount
+    {
+        KQuantZmm.Q6KPair(TRows.Count)(g0, g1, x, k, seeds, (int*)sums);
+        // Sub-block j's int8 scale is byte j % 4 of vector j / 4 (ggml's scales[j]); its x block is j / 2.
+        Vector512<uint> v = Pair(g0 + 1552, g1 + 1552);
+        Vector512<float> sc0 = SignedByte(v, 0), sc1 = SignedByte(v, 1), sc2 = SignedByte(v, 2), sc3 = SignedByte(v, 3);
+        v = Pair(g0 + 1584, g1 + 1584);
+        Vector512<float> sc4 = SignedByte(v, 0), sc5 = SignedByte(v, 1), sc6 = SignedByte(v, 2), sc7 = SignedByte(v, 3);
+        v = Pair(g0 + 1616, g1 + 1616);
+        Vector512<float> sc8 = SignedByte(v, 0), sc9 = SignedByte(v, 1), sc10 = SignedByte(v, 2), sc11 = SignedByte(v, 3);
+        v = Pair(g0 + 1648, g1 + 1648);
+        Vector512<float> sc12 = SignedByte(v, 0), sc13 = SignedByte(v, 1), sc14 = SignedByte(v, 2), sc15 = SignedByte(v, 3);
+        var f16 = new F16Scales();
+        Vector512<float> dw = Vector512.Create(f16.Load(g0), f16.Load(g1));
+        for (int i = 0; i < TRows.Count; i++)
+        {
+            float* dx = d + (i * (k / 32));
+            Vector512<int>* row = sums + (16 * i);
+            Vector512<float> s0 = Avx512F.ConvertToVector512Single(row[0]) * (sc0 * Vector512.Create(dx[0]));
+            Vector512<float> s1 = Avx512F.ConvertToVector512Single(row[1]) * (sc1 * Vector512.Create(dx[0]));
+            Vector512<float> s2 = Avx512F.ConvertToVector512Single(row[2]) * (sc2 * Vector512.Create(dx[1]));
+            Vector512<float> s3 = Avx512F.ConvertToVector512Single(row[3]) * (sc3 * Vector512.Create(dx[1]));
+            s0 = Scaled(row[4], sc4, dx[2], s0);
+            s1 = Scaled(row[5], sc5, dx[2], s1);
+            s2 = Scaled(row[6], sc6, dx[3], s2);
+            s3 = Scaled(row[7], sc7, dx[3], s3);
+            s0 = Scaled(row[8], sc8, dx[4], s0);
+            s1 = Scaled(row[9], sc9, dx[4], s1);
+            s2 = Scaled(row[10], sc10, dx[5], s2);
+            s3 = Scaled(row[11], sc11, dx[5], s3);
+            s0 = Scaled(row[12], sc12, dx[6], s0);
+            s1 = Scaled(row[13], sc13, dx[6], s1);
+            s2 = Scaled(row[14], sc14, dx[7], s2);
+            s3 = Scaled(row[15], sc15, dx[7], s3);
+            float* result = results + (64 * i);
+            Avx512F.FusedMultiplyAdd((s0 + s1) + (s2 + s3), dw, Vector512.Load(result)).Store(result);
+        }
+    }
+
     /// <summary>32 bytes of group 0 in the low half, the same 32 bytes of group 1 in the high half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Pair(byte* p0, byte* p1) => Vector512.Create(Vector256.Load((uint*)p0), Vector256.Load((uint*)p1));
@@ -73,6 +119,11 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Scaled(Vector512<int> sum, Vector512<float> scale, float d, Vector512<float> acc) =>
         Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), scale * Vector512.Create(d), acc);
+
+    /// <summary>Byte <paramref name="k"/> of every 32-bit lane as a float (signed: Q6_K's int8 scales).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> SignedByte(Vector512<uint> v, int k) =>
+        Avx512F.ConvertToVector512Single(Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(v, 24 - (8 * k)).AsInt32(), 24));
 
     /// <summary>Byte <paramref name="k"/> of every 32-bit lane as a float (unsigned).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
