@@ -64,6 +64,8 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(2.0 * layers * kvHeads * headDim * sizeof(float) * cached, json["decode_kv_bytes_per_token"]!.GetValue<double>(), 0);
         Assert.True(json["cpu_use"]!.GetValue<double>() > 0);
         Assert.False(string.IsNullOrEmpty(json["machine"]!["cpu"]!.GetValue<string>()));
+        Assert.True(Enum.TryParse(json["machine"]!["int8_kernel"]!.GetValue<string>(), out QwenVL.Tensors.Quant.QuantKernel kernel));
+        Assert.Equal(QwenVL.Tensors.Quant.QuantKernels.ForLevel(QwenVL.Tensors.SimdLevel.Best), kernel);
         Assert.True(File.Exists(Path.Combine(_cache, "synthetic", "qwen2.5-vl-tiny-bf16-seed0", "config.json")));
         Assert.Single(r.Stdout.Trim().Split('\n'));
     }

@@ -124,6 +124,9 @@ public sealed class BenchReport(BenchSettings settings, string modelLabel, IRead
                 ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                 ["vector_bits"] = MachineInfo.VectorBits(),
                 ["isa"] = MachineInfo.IsaClasses(),
+                // The int8 kernel set the widest CPU backend (cpu, cpu-bf16) takes here: AvxVnni512 adds
+                // generated 512-bit code, which no intrinsics class in "isa" shows.
+                ["int8_kernel"] = QwenVL.Tensors.Quant.QuantKernels.ForLevel(QwenVL.Tensors.SimdLevel.Best).ToString(),
             },
         };
     }

@@ -36,7 +36,8 @@ public static class MachineInfo
     /// <summary>
     /// Intrinsics classes (System.Runtime.Intrinsics.X86 / Arm) whose IsSupported is true, e.g.
     /// "Avx512F", "AvxVnni", "AdvSimd": what the kernels can be compiled to here, not what the CPU's
-    /// flags list (this machine's avx512_bf16 and 512-bit VNNI have no .NET 10 class, so they never appear).
+    /// flags list (this machine's avx512_bf16 and 512-bit VNNI have no .NET 10 class, so they never appear;
+    /// the report's "int8_kernel" says when generated 512-bit VNNI code is in use).
     /// </summary>
     public static IReadOnlyList<string> IsaClasses()
     {
