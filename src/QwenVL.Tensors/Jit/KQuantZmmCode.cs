@@ -2,7 +2,8 @@
 // pointers to it: .NET 10 exposes vpdpbusd only at 128/256 bits (AvxVnni), while this CPU issues the
 // 512-bit form two per cycle, as it does the 256-bit one (0.22 vs 0.19 ns each, a tight loop), so a
 // zmm dot does 1.7× the work. Only the integer sums of one super-block of a pair of Q4_Kx8 or Q6_Kx8
-// groups are generated; scales, mins and float sums stay in C# (InterleavedDotX86.Zmm.cs). System V, Linux x64.
+// groups are generated; scales, mins and float sums stay in C# (InterleavedDotX86.Zmm.cs).
+// System V calling convention, Linux x64.
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
@@ -32,22 +33,9 @@ internal static class KQuantZmmCode
     /// </summary>
     public static byte[] BuildQ4KPair(int rows)
     {
-        if (rows is < 1 or > 4)
-        {
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 4 x-rows");
-        }
-        var e = new X64Emitter();
-        Gpr[] x = [Gpr.Rdx, Gpr.R9, Gpr.R10, Gpr.R11];
-        for (int i = 1; i < rows; i++)
-        {
-            e.MovReg(x[i], x[i - 1]);
-            e.AddReg(x[i], Gpr.Rcx);
-        }
         const int low4 = 31, high4 = 30, packed = 28, low = 29, high = 27;
-        e.MovImm32(Gpr.Rax, 0x0F0F0F0F);
-        e.VpbroadcastdZmm(low4, Gpr.Rax);
-        e.MovImm32(Gpr.Rax, unchecked((int)0xF0F0F0F0));
-        e.VpbroadcastdZmm(high4, Gpr.Rax);
+        Gpr[] x = [Gpr.Rdx, Gpr.R9, Gpr.R10, Gpr.R11];
+        X64Emitter e = Start(rows, x, 0x0F0F0F0F, unchecked((int)0xF0F0F0F0));
         // Two chains per sum (even and odd positions), 4-16 accumulators: with one, each chunk ends on
         // a chain of 8 dependent vpdpbusd, and 4 x-rows ran 5% slower (3 chains: no faster; batched
         // decode of the 3B Q4_K_M file, paired in one process).
@@ -104,22 +92,9 @@ internal static class KQuantZmmCode
     /// </summary>
     public static byte[] BuildQ6KPair(int rows)
     {
-        if (rows is < 1 or > 4)
-        {
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 4 x-rows");
-        }
-        var e = new X64Emitter();
-        Gpr[] x = [Gpr.Rdx, Gpr.R10, Gpr.R11, Gpr.Rax];
         const int low4 = 31, bits45 = 30, ql = 28, qh = 27, spare = 26, va = 25, nib = 24;
-        e.MovImm32(Gpr.Rax, 0x0F0F0F0F);
-        e.VpbroadcastdZmm(low4, Gpr.Rax);
-        e.MovImm32(Gpr.Rax, 0x30303030);
-        e.VpbroadcastdZmm(bits45, Gpr.Rax);
-        for (int i = 1; i < rows; i++)
-        {
-            e.MovReg(x[i], x[i - 1]);
-            e.AddReg(x[i], Gpr.Rcx);
-        }
+        Gpr[] x = [Gpr.Rdx, Gpr.R10, Gpr.R11, Gpr.Rax];
+        X64Emitter e = Start(rows, x, 0x0F0F0F0F, 0x30303030);
         // The 4 calls of QuarterQ6KRows per super-block: ql and qh offsets, x offset, first sub-block.
         (int Ql, int Qh, int X, int J)[] quarters = [(16, 1040, 0, 0), (144, 1168, 16, 1), (528, 1296, 128, 8), (656, 1424, 144, 9)];
         for (int call = 0; call < 4; call++)
@@ -176,6 +151,29 @@ internal static class KQuantZmmCode
         e.Vzeroupper();
         e.Ret();
         return e.ToArray();
+    }
+
+    /// <summary>
+    /// The shared prologue: byte masks <paramref name="mask31"/> and <paramref name="mask30"/> broadcast
+    /// into zmm31 and zmm30 (through eax), then x-row i's pointer in x[i] = x[i − 1] + k (rcx).
+    /// </summary>
+    private static X64Emitter Start(int rows, Gpr[] x, int mask31, int mask30)
+    {
+        if (rows is < 1 or > 4)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "1 to 4 x-rows");
+        }
+        var e = new X64Emitter();
+        e.MovImm32(Gpr.Rax, mask31);
+        e.VpbroadcastdZmm(31, Gpr.Rax);
+        e.MovImm32(Gpr.Rax, mask30);
+        e.VpbroadcastdZmm(30, Gpr.Rax);
+        for (int i = 1; i < rows; i++)
+        {
+            e.MovReg(x[i], x[i - 1]);
+            e.AddReg(x[i], Gpr.Rcx);
+        }
+        return e;
     }
 }
 

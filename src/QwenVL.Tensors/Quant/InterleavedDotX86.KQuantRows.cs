@@ -83,7 +83,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             nint offset = (nint)sb * Q6K;
             sbyte* x = q + (256 * sb);
             int* seed = seeds + (16 * sb);
-            for (int i = 0; TDot.ZmmKQuants && i < TRows.Count; i++)
+            for (int i = 0; TDot.ZmmKQuants && streams > 1 && i < TRows.Count; i++)
             {
                 // The generated code reads x-row i's 16 seeds at rowSeeds[16i..]: they sit k/16 ints apart.
                 new ReadOnlySpan<int>(seed + (i * (k / 16)), 16).CopyTo(new Span<int>(rowSeeds + (16 * i), 16));
