@@ -67,6 +67,9 @@ public class JitEmitterTests
         ("add rax,r8", "4c 01 c0", e => e.AddReg(Gpr.Rax, Gpr.R8)),
         ("add rcx,r8", "4c 01 c1", e => e.AddReg(Gpr.Rcx, Gpr.R8)),
         ("mov rax,rcx", "48 89 c8", e => e.MovReg(Gpr.Rax, Gpr.Rcx)),
+        ("mov rax,QWORD PTR [rdi+0x18]", "48 8b 47 18", e => e.MovLoad(Gpr.Rax, Gpr.Rdi, 24)),
+        ("mov r11,QWORD PTR [rdi+0x8]", "4c 8b 5f 08", e => e.MovLoad(Gpr.R11, Gpr.Rdi, 8)),
+        ("mov r11,QWORD PTR [rdi]", "4c 8b 1f", e => e.MovLoad(Gpr.R11, Gpr.Rdi, 0)),
         ("test rdx,rdx", "48 85 d2", e => e.TestReg(Gpr.Rdx, Gpr.Rdx)),
         ("test r9,r9", "4d 85 c9", e => e.TestReg(Gpr.R9, Gpr.R9)),
         ("dec rdx", "48 ff ca", e => e.Dec(Gpr.Rdx)),
@@ -145,14 +148,19 @@ public class JitEmitterTests
         Assert.Equal(4, amx.Count(line => line.StartsWith("tdpbf16ps", StringComparison.Ordinal)));
         for (int rows = 1; rows <= 4; rows++)
         {
-            // 4 chunks × 8 vector positions × (low + high nibble) per x-row.
-            string[] q4k = Disassemble(KQuantZmmCode.BuildQ4KPair(rows));
-            Assert.DoesNotContain(q4k, line => line.Contains("(bad)", StringComparison.Ordinal));
-            Assert.Equal(64 * rows, q4k.Count(line => line.StartsWith("vpdpbusd", StringComparison.Ordinal)));
-            // 4 calls × 2 halves × 4 vector positions × 2 quarters per x-row.
-            string[] q6k = Disassemble(KQuantZmmCode.BuildQ6KPair(rows));
-            Assert.DoesNotContain(q6k, line => line.Contains("(bad)", StringComparison.Ordinal));
-            Assert.Equal(64 * rows, q6k.Count(line => line.StartsWith("vpdpbusd", StringComparison.Ordinal)));
+            for (int pairs = 1; pairs <= 4; pairs++)
+            {
+                // 4 chunks × 8 vector positions × (low + high nibble) per x-row and pair; each pair's two
+                // group pointers loaded once per chunk.
+                string[] q4k = Disassemble(KQuantZmmCode.BuildQ4K(rows, pairs));
+                Assert.DoesNotContain(q4k, line => line.Contains("(bad)", StringComparison.Ordinal));
+                Assert.Equal(64 * rows * pairs, q4k.Count(line => line.StartsWith("vpdpbusd", StringComparison.Ordinal)));
+                Assert.Equal(8 * pairs, q4k.Count(line => line.StartsWith("mov ", StringComparison.Ordinal) && line.Contains("PTR [rdi", StringComparison.Ordinal)));
+                // 4 calls × 2 halves × 4 vector positions × 2 quarters per x-row and pair.
+                string[] q6k = Disassemble(KQuantZmmCode.BuildQ6K(rows, pairs));
+                Assert.DoesNotContain(q6k, line => line.Contains("(bad)", StringComparison.Ordinal));
+                Assert.Equal(64 * rows * pairs, q6k.Count(line => line.StartsWith("vpdpbusd", StringComparison.Ordinal)));
+            }
         }
     }
 

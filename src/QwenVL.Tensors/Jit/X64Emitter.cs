@@ -239,6 +239,14 @@ internal sealed class X64Emitter
         Emit(0x89, ModRm(3, (int)src, (int)dst));
     }
 
+    /// <summary><c>mov dst, qword ptr [base + disp]</c> (REX.W 8B /r).</summary>
+    public void MovLoad(Gpr dst, Gpr baseReg, int disp)
+    {
+        Rex(w: true, r: (int)dst, b: (int)baseReg);
+        Emit(0x8B);
+        MemoryOperand((int)dst, baseReg, disp, scale: 1);
+    }
+
     /// <summary><c>test a, b</c> (REX.W 85 /r).</summary>
     public void TestReg(Gpr a, Gpr b)
     {

@@ -76,27 +76,27 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         }
         Vector256<int>* sums = stackalloc Vector256<int>[16 * 4];
         Vector256<float>* scales = stackalloc Vector256<float>[16];
-        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 16 * TRows.Count : 1];
+        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 16 * 4 * TRows.Count : 1];
+        byte** at = stackalloc byte*[8];
+        int pairs = TDot.ZmmKQuants ? streams / 2 : 0;
         int* rowSeeds = stackalloc int[16 * TRows.Count];
         for (int sb = 0; sb < superBlocks; sb++)
         {
             nint offset = (nint)sb * Q6K;
             sbyte* x = q + (256 * sb);
             int* seed = seeds + (16 * sb);
-            for (int i = 0; TDot.ZmmKQuants && streams > 1 && i < TRows.Count; i++)
+            for (int i = 0; pairs > 0 && i < TRows.Count; i++)
             {
                 // The generated code reads x-row i's 16 seeds at rowSeeds[16i..]: they sit k/16 ints apart.
                 new ReadOnlySpan<int>(seed + (i * (k / 16)), 16).CopyTo(new Span<int>(rowSeeds + (16 * i), 16));
             }
-            for (int s = 0; s < streams; s++)
+            if (pairs > 0)
+            {
+                Q6KZmm<TRows>(groups, pairs, offset, at, x, k, rowSeeds, wide, d + (8 * sb), results);
+            }
+            for (int s = 2 * pairs; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
-                if (TDot.ZmmKQuants && s + 1 < streams)
-                {
-                    Q6KPairZmm<TRows>(g, groups[s + 1] + offset, x, k, rowSeeds, wide, d + (8 * sb), results + (8 * s));
-                    s++;
-                    continue;
-                }
                 PrefetchNext(g, Q6K);
                 QuarterQ6KRows<TRows>(g + 16, g + 1040, x, seed, k, sums);
                 QuarterQ6KRows<TRows>(g + 144, g + 1168, x + 16, seed + 1, k, sums + 1);

@@ -33,24 +33,23 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             Vector256<float>.Zero.Store(results + (8 * s));
         }
         Vector256<int>* sums = stackalloc Vector256<int>[8];
-        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 8 : 1];
+        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 8 * 4 : 1];
+        byte** at = stackalloc byte*[8];
+        // Pairs of groups go through the 512-bit path (InterleavedDotX86.Zmm.cs); an odd last one stays here.
+        int pairs = TDot.ZmmKQuants ? streams / 2 : 0;
         var f16 = new F16Scales();
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), high4 = Vector256.Create((byte)0xF0);
         float highScale = TDot.WideProducts ? 1f / 16 : 1f;
         for (int sb = 0; sb < superBlocks; sb++, q += 256, d += 8, xs += 8)
         {
             nint offset = (nint)sb * Q4K;
-            for (int s = 0; s < streams; s++)
+            if (pairs > 0)
+            {
+                Q4KZmm<OneRow>(groups, pairs, offset, at, q, 0, wide, d, xs, results); // k is unused with one x-row
+            }
+            for (int s = 2 * pairs; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
-                if (TDot.ZmmKQuants && s + 1 < streams)
-                {
-                    // Groups s and s + 1 in one pass of 512-bit vectors (InterleavedDotX86.Zmm.cs); k is
-                    // unused with one x-row.
-                    Q4KPairZmm<OneRow>(g, groups[s + 1] + offset, q, 0, wide, d, xs, results + (8 * s));
-                    s++;
-                    continue;
-                }
                 // The next super-block of this group is prefetched 5 lines before each chunk; all 18
                 // lines at once read 6-8% slower over a 3B model's Q4_K matvecs (paired runs, 2 threads).
                 Prefetch5(g + Q4K);
@@ -132,21 +131,21 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             Vector256<float>.Zero.Store(results + (8 * s));
         }
         Vector256<int>* sums = stackalloc Vector256<int>[16];
-        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 16 : 1];
+        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 16 * 4 : 1];
+        byte** at = stackalloc byte*[8];
+        int pairs = TDot.ZmmKQuants ? streams / 2 : 0;
         var f16 = new F16Scales();
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), bits45 = Vector256.Create((byte)0x30);
         for (int sb = 0; sb < superBlocks; sb++, q += 256, d += 8, seeds += 16)
         {
             nint offset = (nint)sb * Q6K;
-            for (int s = 0; s < streams; s++)
+            if (pairs > 0)
+            {
+                Q6KZmm<OneRow>(groups, pairs, offset, at, q, 0, seeds, wide, d, results);
+            }
+            for (int s = 2 * pairs; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
-                if (TDot.ZmmKQuants && s + 1 < streams)
-                {
-                    Q6KPairZmm<OneRow>(g, groups[s + 1] + offset, q, 0, seeds, wide, d, results + (8 * s));
-                    s++;
-                    continue;
-                }
                 // Sub-block (16 values) 8h + 2k + u: half h, quarter k, values 16u.. of the quarter.
                 // All 27 lines of the next super-block up front: spread over the quarters (7 each, as
                 // Q4_K does) read 13% slower here (paired runs over a 3B model's Q6_K matvecs).

@@ -34,19 +34,21 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         }
         Vector256<int>* sums = stackalloc Vector256<int>[2 * 8 * 4];
         Vector256<float>* scales = stackalloc Vector256<float>[16];
+        Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 8 * 4 * TRows.Count : 1];
+        byte** at = stackalloc byte*[8];
+        int pairs = TDot.ZmmKQuants ? streams / 2 : 0;
         for (int sb = 0; sb < superBlocks; sb++)
         {
             nint offset = (nint)sb * Q4K;
             sbyte* x = q + (256 * sb);
-            int s = 0;
+            if (pairs > 0)
+            {
+                Q4KZmm<TRows>(groups, pairs, offset, at, x, k, wide, d + (8 * sb), xs + (8 * sb), results);
+            }
+            int s = 2 * pairs;
             for (; s + 1 < streams; s += 2)
             {
                 byte* g0 = groups[s] + offset, g1 = groups[s + 1] + offset;
-                if (TDot.ZmmKQuants)
-                {
-                    Q4KPairZmm<TRows>(g0, g1, x, k, (Vector512<int>*)sums, d + (8 * sb), xs + (8 * sb), results + (8 * s));
-                    continue;
-                }
                 for (int c = 0; c < 4; c++)
                 {
                     // The next super-block of both groups, 5 lines of each before each chunk (as one-row).

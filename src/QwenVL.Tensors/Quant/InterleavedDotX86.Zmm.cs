@@ -1,8 +1,8 @@
-// Q4_K and Q6_K decode for a pair of 8-row groups at once in 512-bit vectors (lanes 0-7: group 0's rows,
-// 8-15: group 1's), taken by Vnni512ByteDot only: the integer sums come from generated vpdpbusd zmm
-// code (Jit/KQuantZmmCode.cs), the scales and mins are applied here with the 256-bit kernels' float
-// steps in the same order per lane, so every result equals theirs bit for bit. An odd last group
-// stays on the 256-bit kernels.
+// Q4_K and Q6_K decode for pairs of 8-row groups in 512-bit vectors (lanes 0-7: a pair's first group's
+// rows, 8-15: its second's), taken by Vnni512ByteDot only: the integer sums of up to 4 pairs come from
+// one call of generated vpdpbusd zmm code (Jit/KQuantZmmCode.cs), the scales and mins are applied here
+// with the 256-bit kernels' float steps in the same order per lane, so every result equals theirs bit
+// for bit. An odd last group stays on the 256-bit kernels.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -19,15 +19,35 @@ internal readonly struct OneRow : IRowCount
 internal readonly unsafe partial struct X86InterleavedDot<TDot>
 {
     /// <summary>
-    /// One super-block of groups g0 and g1 against TRows x-rows (x-row i at x + i·k, its block scales at
-    /// d + i·k/32 and sub-block sums at xs + i·k/16): acc += d·Σ sc·dx·S − dmin·Σ m·xs into the pair's
-    /// 16 results of x-row i at results + 64i. <paramref name="sums"/> holds 8·TRows vectors.
+    /// One super-block (at <paramref name="offset"/>) of the first 2·<paramref name="pairs"/> groups against
+    /// TRows x-rows (x-row i at x + i·k, its block scales at d + i·k/32 and sub-block sums at xs + i·k/16):
+    /// acc += d·Σ sc·dx·S − dmin·Σ m·xs into results + 64i + 8s for group s. <paramref name="at"/> takes
+    /// the groups' super-block pointers; <paramref name="sums"/> holds 8·TRows·pairs vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Q4KPairZmm<TRows>(byte* g0, byte* g1, sbyte* x, int k, Vector512<int>* sums, float* d, float* xs, float* results)
+    private static void Q4KZmm<TRows>(byte** groups, int pairs, nint offset, byte** at, sbyte* x, int k, Vector512<int>* sums,
+        float* d, float* xs, float* results)
         where TRows : struct, IRowCount
     {
-        KQuantZmm.Q4KPair(TRows.Count)(g0 + 128, g1 + 128, x, k, (int*)sums);
+        for (int s = 0; s < 2 * pairs; s++)
+        {
+            at[s] = groups[s] + offset;
+        }
+        KQuantZmm.Q4K(TRows.Count, pairs)(at, x, k, (int*)sums);
+        for (int p = 0; p < pairs; p++)
+        {
+            ApplyQ4KPair<TRows>(at[2 * p], at[(2 * p) + 1], k, sums + (8 * TRows.Count * p), d, xs, results + (16 * p));
+        }
+    }
+
+    /// <summary>
+    /// The pair g0, g1's sums (8 per x-row) applied: acc += d·Σ sc·dx·S − dmin·Σ m·xs into the pair's
+    /// 16 results of x-row i at results + 64i.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ApplyQ4KPair<TRows>(byte* g0, byte* g1, int k, Vector512<int>* sums, float* d, float* xs, float* results)
+        where TRows : struct, IRowCount
+    {
         const float highScale = 1f / 16; // the high nibbles were dotted in place (16× their value)
         // As ApplyQ4KRows, for both groups: scales j = sc_j, mins j = m_j (BlockFormats.ScaleMinK4).
         Vector512<uint> a = Pair(g0 + 32, g1 + 32), b = Pair(g0 + 64, g1 + 64), c = Pair(g0 + 96, g1 + 96);
@@ -66,15 +86,32 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     }
 
     /// <summary>
-    /// One super-block of Q6_K groups g0 and g1 against TRows x-rows (seeds[16i + j]: sub-block j's seed
-    /// for x-row i; block scales at d + i·k/32): acc += d·Σ sc·dx·S into the pair's 16 results of x-row
-    /// i at results + 64i, in ApplyQ6KRows' order per lane. <paramref name="sums"/> holds 16·TRows vectors.
+    /// One super-block (at <paramref name="offset"/>) of the first 2·<paramref name="pairs"/> Q6_K groups
+    /// against TRows x-rows (seeds[16i + j]: sub-block j's seed for x-row i; block scales at d + i·k/32):
+    /// acc += d·Σ sc·dx·S into results + 64i + 8s for group s, in ApplyQ6KRows' order per lane.
+    /// <paramref name="sums"/> holds 16·TRows·pairs vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Q6KPairZmm<TRows>(byte* g0, byte* g1, sbyte* x, int k, int* seeds, Vector512<int>* sums, float* d, float* results)
+    private static void Q6KZmm<TRows>(byte** groups, int pairs, nint offset, byte** at, sbyte* x, int k, int* seeds,
+        Vector512<int>* sums, float* d, float* results)
         where TRows : struct, IRowCount
     {
-        KQuantZmm.Q6KPair(TRows.Count)(g0, g1, x, k, seeds, (int*)sums);
+        for (int s = 0; s < 2 * pairs; s++)
+        {
+            at[s] = groups[s] + offset;
+        }
+        KQuantZmm.Q6K(TRows.Count, pairs)(at, x, k, seeds, (int*)sums);
+        for (int p = 0; p < pairs; p++)
+        {
+            ApplyQ6KPair<TRows>(at[2 * p], at[(2 * p) + 1], k, sums + (16 * TRows.Count * p), d, results + (16 * p));
+        }
+    }
+
+    /// <summary>The pair g0, g1's sums (16 per x-row) applied: acc += d·Σ sc·dx·S into the pair's 16 results of x-row i at results + 64i.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ApplyQ6KPair<TRows>(byte* g0, byte* g1, int k, Vector512<int>* sums, float* d, float* results)
+        where TRows : struct, IRowCount
+    {
         // Sub-block j's int8 scale is byte j % 4 of vector j / 4 (ggml's scales[j]); its x block is j / 2.
         Vector512<uint> v = Pair(g0 + 1552, g1 + 1552);
         Vector512<float> sc0 = SignedByte(v, 0), sc1 = SignedByte(v, 1), sc2 = SignedByte(v, 2), sc3 = SignedByte(v, 3);
