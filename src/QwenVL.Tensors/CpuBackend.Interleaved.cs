@@ -3,8 +3,8 @@
 // in step (8 memory streams, 64 rows per kernel call; a thread done early takes the others' remaining
 // steps), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
 // call, the activation rows padded to a multiple of 4 with copies of the last one (their results are
-// dropped). K-quants: up to GemmMinRows − 1 x-rows (batched decode) take the one-row walk, up to 4
-// x-rows per kernel call against each step's groups while they are in L2; more take the GEMM.
+// dropped). K-quants: every x-row count takes the one-row walk, up to 4 x-rows per kernel call against
+// each step's groups while they are in L2 (batched decode; prefill where CpuBackend.Quantized sends it).
 // Prefill under MatMulPrecision.FastBf16 does not come here: the BF16 GEMM dequantizes panels itself.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -34,15 +34,7 @@ public sealed unsafe partial class CpuBackend
     {
         bool kQuant = IsKQuant(job.WType);
         int padded = job.N == 1 || kQuant ? job.N : (job.N + 3) / 4 * 4;
-        QuantizeActivations(ref job, padded);
-        if (kQuant)
-        {
-            for (int i = 0; i < job.N; i++)
-            {
-                ActivationQuantizer.KQuantSide(DTypeInfo.BlockFormat(job.WType), job.Q + ((long)i * job.K), job.D + ((long)i * job.K / 32),
-                    job.K, job.Side + ((long)i * job.K / 16));
-            }
-        }
+        QuantizeActivations(ref job, padded); // K-quants: with their sub-block sums
         int blocks = job.K / 32;
         for (int i = job.N; i < padded; i++)
         {

@@ -1,9 +1,9 @@
 // CpuBackend's matmul for block-quantized weights. Q8_0 / Q4_0: activations quantized once per call
 // to int8 blocks, then int8 dot products (Quant/QuantDot*.cs): prefill in 32×16 tiles, 4 x-rows per
 // weight row; decode (n < 4) one slice of weight rows per thread, walked in 4 quarters (4 streams).
-// Q4_K / Q6_K: decode (up to 5 x-rows) on their interleaved layouts (CpuBackend.Interleaved.cs),
-// prefill on the float32 GEMM with exactly dequantized panels; otherwise (the ggml layout, where AVX2
-// is missing) dequantize a row, then float dots (correct, not tuned). Per-thread scratch: no allocation.
+// Q4_K / Q6_K: decode on their interleaved layouts (CpuBackend.Interleaved.cs), prefill there too
+// where the generated 512-bit code runs, else on the float32 GEMM with exactly dequantized panels;
+// otherwise (the ggml layout, where AVX2 is missing) dequantize a row, then float dots (not tuned). Per-thread scratch: no allocation.
 // With MatMulPrecision.FastBf16, prefill-sized calls take the BF16 GEMM instead (panels dequantized).
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -50,12 +50,14 @@ public sealed unsafe partial class CpuBackend
             return;
         }
         if (n >= GemmMinRows && Precision == MatMulPrecision.Exact && DTypeInfo.BlockFormat(w.DType) is DType.Q4_K or DType.Q6_K
+            && !(DTypeInfo.IsInterleaved(w.DType) && QuantKernel is QuantKernel.AvxVnni512)
             && (BlockingOverride ?? GemmBlocking.Float32).KC % DTypeInfo.BlockSize(w.DType) == 0)
         {
-            // K-quant prefill on the exact backend: the float32 GEMM with panels dequantized exactly.
-            // A 3B Q4_K_M prefill went from 3.5 tok/s (a dequantized row per 32 x-rows, then float
-            // dots) to the F32 GEMM's speed; the 4-row int8 kernels over Q4_0's tiles ran no faster
-            // (23.8 against 23.8-26.8 tok/s at 526 tokens, alternating runs), so they serve decode only.
+            // K-quant prefill on the exact backend: the float32 GEMM with panels dequantized exactly,
+            // except where the generated 512-bit K-quant code runs: there the int8 kernels decode uses
+            // (4 x-rows per call against each step's 8 groups in L2), like Q8_0/Q4_0 prefill, prefill a
+            // 3B Q4_K_M at 37 against 24 tok/s (526 tokens, alternating in one process). The 256-bit
+            // kernels ran no faster than this GEMM (23.8 against 23.8-26.8), so they serve decode only.
             RunGemm(x, n, k, w, bias, y, m);
             return;
         }
@@ -110,9 +112,11 @@ public sealed unsafe partial class CpuBackend
         job.D = scratch.D;
         job.S = scratch.S;
         job.Side = scratch.Side;
+        DType format = DTypeInfo.BlockFormat(job.WType);
         var quantize = new ActivationJob
         {
-            X = job.X, Q = job.Q, D = job.D, S = job.S, Rows = job.N, K = job.K, Bias = QuantKernels.WeightBias(DTypeInfo.BlockFormat(job.WType)), Level = Level,
+            X = job.X, Q = job.Q, D = job.D, S = job.S, Rows = job.N, K = job.K, Bias = QuantKernels.WeightBias(format), Level = Level,
+            Side = format is DType.Q4_K or DType.Q6_K ? job.Side : null, SideFormat = format,
         };
         Pool.Run(ref quantize, RowPartitions(job.N, job.K));
     }
@@ -147,6 +151,10 @@ public sealed unsafe partial class CpuBackend
         public int Rows, K, Bias;
         public SimdLevel Level;
 
+        /// <summary>K-quant weights: the rows' sub-block sums (k/16 per row, ActivationQuantizer.KQuantSide); else null.</summary>
+        public float* Side;
+        public DType SideFormat;
+
         public readonly void Execute(int partition, int partitionCount)
         {
             (int start, int end) = PartitionRange(partition, partitionCount, Rows);
@@ -155,6 +163,10 @@ public sealed unsafe partial class CpuBackend
             {
                 ActivationQuantizer.QuantizeRow(X + ((long)r * K), K, Q + ((long)r * K), D + ((long)r * blocks),
                     S == null ? null : S + ((long)r * blocks), Bias, Level);
+                if (Side != null)
+                {
+                    ActivationQuantizer.KQuantSide(SideFormat, Q + ((long)r * K), D + ((long)r * blocks), K, Side + ((long)r * K / 16));
+                }
             }
         }
     }

@@ -194,10 +194,12 @@ public class InterleavedKQuantTests
     [Theory]
     [InlineData(DType.Q4_K)]
     [InlineData(DType.Q6_K)]
-    public void MatMul_KQuantPrefill_EqualsGgmlLayoutExactly(DType dtype)
+    public void MatMul_KQuantPrefillWithoutZmmCode_EqualsGgmlLayoutExactly(DType dtype)
     {
-        // 6 and more x-rows take the float32 GEMM on the exact backend, gathering interleaved rows back.
-        using var cpu = new CpuBackend(threads: 3);
+        // Below the 512-bit level, 6 and more x-rows take the float32 GEMM on the exact backend,
+        // gathering interleaved rows back: the same sums as the ggml layout's GEMM.
+        using var cpu = new CpuBackend(threads: 3, SimdLevel.Vector256);
+        Assert.NotEqual(QuantKernel.AvxVnni512, cpu.QuantKernel);
         var random = new Random(TestData.Seed);
         foreach ((int n, int m) in new[] { (6, 8), (9, 136), (40, 40) })
         {
@@ -210,6 +212,45 @@ public class InterleavedKQuantTests
             cpu.MatMul(x, n, 512, w.View, bias, expected);
             cpu.MatMul(x, n, 512, x8.View, bias, actual);
             Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_KQuantPrefillOnZmmCode_EachRowEqualsItsOneRowCallAndStaysNearExact(DType dtype)
+    {
+        // Where the generated 512-bit code runs, K-quant prefill takes the int8 kernels decode uses:
+        // every row of a 6-45 row call must equal a one-row call on it bit for bit, and stay within
+        // what int8 activations (per 32 values) cost against the float32 GEMM: for x uniform in
+        // [-2, 2] the rounding is (2/127)/√12 ≈ 3.9e-3 of x's RMS, and the outputs here are off by
+        // 2.9-4.3e-3 of their norm; held to 8e-3.
+        using var cpu = new CpuBackend(threads: 3);
+        if (cpu.QuantKernel != QuantKernel.AvxVnni512)
+        {
+            return; // no 512-bit code here: MatMul_KQuantPrefillWithoutZmmCode_EqualsGgmlLayoutExactly covers prefill
+        }
+        var random = new Random(TestData.Seed);
+        foreach ((int n, int m, int k) in new[] { (6, 8, 512), (9, 136, 256), (45, 40, 768), (13, 600, 512) })
+        {
+            float[] x = TestData.Uniform(random, n * k, -2f, 2f);
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+            using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+            float[] bias = TestData.Uniform(random, m);
+            var exact = new float[n * m];
+            var actual = new float[n * m];
+            actual.AsSpan().Fill(float.NaN);
+            cpu.MatMul(x, n, k, w.View, bias, exact);
+            cpu.MatMul(x, n, k, x8.View, bias, actual);
+            var one = new float[m];
+            for (int i = 0; i < n; i++)
+            {
+                cpu.MatMul(x.AsSpan(i * k, k), 1, k, x8.View, bias, one);
+                Assert.Equal(one, actual.AsSpan(i * m, m).ToArray());
+            }
+            double error = Math.Sqrt(exact.Zip(actual).Sum(p => (double)(p.First - p.Second) * (p.First - p.Second)));
+            double norm = Math.Sqrt(exact.Sum(v => (double)v * v));
+            Assert.True(error <= 8e-3 * norm, $"{dtype} n={n} m={m} k={k}: error {error / norm:E2} of the norm");
         }
     }
 

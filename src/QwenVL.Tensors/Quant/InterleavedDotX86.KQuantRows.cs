@@ -62,7 +62,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// set runs in two passes, quarters 0 and 2 (the low ql half) and then 1 and 3 (the high one),
     /// each reading qh again from L1: the same unpacking operations, 2 chains per x-row.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit] // the stack buffers are written before read
     private static void Q6KRows<TRows>(byte** groups, int streams, int superBlocks, sbyte* q, float* d, int* seeds, float* results)
         where TRows : struct, IRowCount
     {

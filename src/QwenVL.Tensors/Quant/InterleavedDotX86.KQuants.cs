@@ -25,7 +25,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// Q4_0's bytes per second (0.67 in two phases, 0.71 with the 0xF0 mask in a register; paired runs).
     /// The group's accumulators live in <paramref name="results"/> (one load and store per 1152 bytes).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit] // the stack buffers are written before read
     private static void Q4KOneRow(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
     {
         for (int s = 0; s < streams; s++)
@@ -123,7 +123,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// the seed, so it needs no offset afterwards) to a stack buffer, then Σ sc·dx·S with the int8
     /// scales of 8 rows in four chains (7% faster than one chain of 16, paired), and acc += d·Σ.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit] // the stack buffers are written before read
     private static void Q6KOneRow(byte** groups, int streams, int superBlocks, sbyte* q, float* d, int* seeds, float* results)
     {
         for (int s = 0; s < streams; s++)

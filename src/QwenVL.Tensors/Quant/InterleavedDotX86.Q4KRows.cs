@@ -20,7 +20,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// and this order, 6 loads per 8, 7% faster (one thread, L2-resident matvecs, paired). The scales
     /// and mins go to a stack buffer as floats once per group.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit] // the stack buffers are written before read
     private static void Q4KRows<TRows>(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
         where TRows : struct, IRowCount
     {
