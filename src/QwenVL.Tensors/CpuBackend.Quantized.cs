@@ -3,7 +3,8 @@
 // weight row; decode (n < 4) one slice of weight rows per thread, walked in 4 quarters (4 streams).
 // Q4_K / Q6_K: decode on their interleaved layouts (CpuBackend.Interleaved.cs), prefill there too
 // where the generated 512-bit code runs, else on the float32 GEMM with exactly dequantized panels;
-// otherwise (the ggml layout, where AVX2 is missing) dequantize a row, then float dots (not tuned). Per-thread scratch: no allocation.
+// otherwise (the ggml layout, where AVX2 is missing) dequantize a row, then float dots (not tuned).
+// Per-thread scratch: no allocation.
 // With MatMulPrecision.FastBf16, prefill-sized calls take the BF16 GEMM instead (panels dequantized).
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;

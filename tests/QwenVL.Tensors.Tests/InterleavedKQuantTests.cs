@@ -182,12 +182,7 @@ public class InterleavedKQuantTests
             var batched = new float[n * m];
             batched.AsSpan().Fill(float.NaN);
             cpu.MatMul(x, n, k, x8.View, bias, batched);
-            var one = new float[m];
-            for (int i = 0; i < n; i++)
-            {
-                cpu.MatMul(x.AsSpan(i * k, k), 1, k, x8.View, bias, one);
-                Assert.Equal(one, batched.AsSpan(i * m, m).ToArray());
-            }
+            AssertEachRowEqualsOneRowCall(cpu, x, n, k, x8.View, bias, batched);
         }
     }
 
@@ -242,12 +237,7 @@ public class InterleavedKQuantTests
             actual.AsSpan().Fill(float.NaN);
             cpu.MatMul(x, n, k, w.View, bias, exact);
             cpu.MatMul(x, n, k, x8.View, bias, actual);
-            var one = new float[m];
-            for (int i = 0; i < n; i++)
-            {
-                cpu.MatMul(x.AsSpan(i * k, k), 1, k, x8.View, bias, one);
-                Assert.Equal(one, actual.AsSpan(i * m, m).ToArray());
-            }
+            AssertEachRowEqualsOneRowCall(cpu, x, n, k, x8.View, bias, actual);
             double error = Math.Sqrt(exact.Zip(actual).Sum(p => (double)(p.First - p.Second) * (p.First - p.Second)));
             double norm = Math.Sqrt(exact.Sum(v => (double)v * v));
             Assert.True(error <= 8e-3 * norm, $"{dtype} n={n} m={m} k={k}: error {error / norm:E2} of the norm");
@@ -281,6 +271,18 @@ public class InterleavedKQuantTests
         float[] x = TestData.Uniform(random, 512);
         var y = new float[304];
         Assert.Equal(0, TestData.SteadyStateAllocation(() => cpu.MatMul(x, 1, 512, x8.View, [], y)));
+    }
+
+    /// <summary>Row i of <paramref name="y"/> (an n-row call's output) equals a one-row call on x-row i, bit for bit.</summary>
+    private static void AssertEachRowEqualsOneRowCall(CpuBackend cpu, float[] x, int n, int k, TensorView w, float[] bias, float[] y)
+    {
+        int m = y.Length / n;
+        var one = new float[m];
+        for (int i = 0; i < n; i++)
+        {
+            cpu.MatMul(x.AsSpan(i * k, k), 1, k, w, bias, one);
+            Assert.Equal(one, y.AsSpan(i * m, m).ToArray());
+        }
     }
 
     /// <summary>Every quant bit set, the 6-bit scales and mins at 63, Q6_K's int8 scales alternating −128 and 127.</summary>
