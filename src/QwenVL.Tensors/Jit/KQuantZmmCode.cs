@@ -22,6 +22,17 @@ internal static class KQuantZmmCode
     private const int Q6KGroupBytes = 8 * 210;
 
     /// <summary>
+    /// Lines of each group's next super-block the Q4_K code prefetches (3 per chunk); the C# scale step
+    /// that follows the call prefetches the other 6 (InterleavedDotX86.Zmm.cs). Issued only here, the
+    /// prefetches stopped while the scales were applied and memory sat idle: moving 6 of 18 lines
+    /// there made a 3B model's Q4_K matvecs 8.5% faster, 2 of 18 3%, 10 of 18 2% (paired in one process).
+    /// </summary>
+    public const int Q4KPrefetchedLines = 12;
+
+    /// <summary>As <see cref="Q4KPrefetchedLines"/> for Q6_K (4 per quarter; the scale step takes the other 11 of 27): +10% against all 27 here, +2% with 20 (paired).</summary>
+    public const int Q6KPrefetchedLines = 16;
+
+    /// <summary>
     /// One super-block of <paramref name="pairs"/> pairs of Q4_Kx8 groups against <paramref name="rows"/>
     /// x-rows. rdi = the 2·pairs groups' pointers to this super-block (pair p: groups 2p and 2p + 1),
     /// rsi = x-row 0's 256 int8 values of it, rdx = k (bytes from one x-row to the next), rcx = sums.
@@ -50,11 +61,12 @@ internal static class KQuantZmmCode
             {
                 e.MovLoad(Gpr.Rax, Gpr.Rdi, 16 * p);
                 e.MovLoad(Gpr.R11, Gpr.Rdi, (16 * p) + 8);
-                // The next super-block of both groups, 5 lines of each per chunk (as the 256-bit kernels).
-                // Without them 4-row decode ran 20% slower; two super-blocks ahead, no faster (paired).
-                for (int line = 0; line < 5; line++)
+                // The first lines of both groups' next super-block, a quarter of them per chunk (the rest:
+                // Q4KPrefetchedLines). Without prefetches 4-row decode ran 20% slower; two super-blocks
+                // ahead, no faster (paired).
+                for (int line = 0; line < Q4KPrefetchedLines / 4; line++)
                 {
-                    int ahead = Q4KGroupBytes + (320 * c) + (64 * line);
+                    int ahead = Q4KGroupBytes + (64 * (Q4KPrefetchedLines / 4) * c) + (64 * line);
                     e.Prefetcht0(Gpr.Rax, ahead);
                     e.Prefetcht0(Gpr.R11, ahead);
                 }
@@ -112,12 +124,14 @@ internal static class KQuantZmmCode
             {
                 e.MovLoad(Gpr.Rax, Gpr.Rdi, 16 * p);
                 e.MovLoad(Gpr.Rdx, Gpr.Rdi, (16 * p) + 8); // k is no longer needed
-                // The next super-block of both groups (27 lines), 7 lines of each per quarter. All 54 at
-                // the start (the 256-bit Q6_K kernels' burst) ran 5% slower at 4 x-rows, 3% at one (paired).
-                for (int line = 0; line < 7; line++)
+                // The first lines of both groups' next super-block (27 lines), a quarter of
+                // Q6KPrefetchedLines per quarter. All at the start (the 256-bit Q6_K kernels' burst) ran
+                // 5% slower at 4 x-rows, 3% at one (paired).
+                for (int line = 0; line < Q6KPrefetchedLines / 4; line++)
                 {
-                    e.Prefetcht0(Gpr.Rax, Q6KGroupBytes + (64 * ((7 * call) + line)));
-                    e.Prefetcht0(Gpr.Rdx, Q6KGroupBytes + (64 * ((7 * call) + line)));
+                    int ahead = Q6KGroupBytes + (64 * (((Q6KPrefetchedLines / 4) * call) + line));
+                    e.Prefetcht0(Gpr.Rax, ahead);
+                    e.Prefetcht0(Gpr.Rdx, ahead);
                 }
                 (int qlAt, int qhAt, int xAt, int j0) = quarters[call];
                 for (int high = 0; high < 2; high++)

@@ -48,6 +48,13 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     private static void ApplyQ4KPair<TRows>(byte* g0, byte* g1, int k, Vector512<int>* sums, float* d, float* xs, float* results)
         where TRows : struct, IRowCount
     {
+        // The lines of the pair's next super-block the generated code left (KQuantZmmCode.Q4KPrefetchedLines):
+        // issued here, memory keeps reading while the scales are applied.
+        for (int line = KQuantZmmCode.Q4KPrefetchedLines; line < Q4K / 64; line++)
+        {
+            Sse.Prefetch0(g0 + Q4K + (64 * line));
+            Sse.Prefetch0(g1 + Q4K + (64 * line));
+        }
         const float highScale = 1f / 16; // the high nibbles were dotted in place (16× their value)
         // As ApplyQ4KRows, for both groups: scales j = sc_j, mins j = m_j (BlockFormats.ScaleMinK4).
         Vector512<uint> a = Pair(g0 + 32, g1 + 32), b = Pair(g0 + 64, g1 + 64), c = Pair(g0 + 96, g1 + 96);
@@ -112,6 +119,12 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     private static void ApplyQ6KPair<TRows>(byte* g0, byte* g1, int k, Vector512<int>* sums, float* d, float* results)
         where TRows : struct, IRowCount
     {
+        // The lines of the pair's next super-block the generated code left (KQuantZmmCode.Q6KPrefetchedLines).
+        for (int line = KQuantZmmCode.Q6KPrefetchedLines; line < (Q6K + 63) / 64; line++)
+        {
+            Sse.Prefetch0(g0 + Q6K + (64 * line));
+            Sse.Prefetch0(g1 + Q6K + (64 * line));
+        }
         // Sub-block j's int8 scale is byte j % 4 of vector j / 4 (ggml's scales[j]); its x block is j / 2.
         Vector512<uint> v = Pair(g0 + 1552, g1 + 1552);
         Vector512<float> sc0 = SignedByte(v, 0), sc1 = SignedByte(v, 1), sc2 = SignedByte(v, 2), sc3 = SignedByte(v, 3);
