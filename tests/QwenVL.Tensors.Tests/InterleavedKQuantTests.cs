@@ -92,6 +92,32 @@ public class InterleavedKQuantTests
     }
 
     [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatMul_KQuantDecode_SubnormalAndNegativeScales_MatchScalarDefinition(SimdLevel level, DType dtype)
+    {
+        // Q6_K's d is a subnormal half whenever a super-block's largest weight is under about 0.25,
+        // and negative when that weight is positive (ggml's quantize_row_q6_K): every other
+        // super-block's d (and Q4_K's dmin) here is a subnormal 0x0001-0x03FF, with either sign.
+        var random = new Random(TestData.Seed);
+        foreach ((int m, int k) in new[] { (40, 256), (136, 512) })
+        {
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+            Span<byte> bytes = w.Bytes;
+            int blockBytes = DTypeInfo.BlockBytes(dtype);
+            for (int block = 0; block < bytes.Length / blockBytes; block++)
+            {
+                int offset = block * blockBytes;
+                foreach (int at in dtype == DType.Q6_K ? new[] { offset + 208 } : [offset, offset + 2])
+                {
+                    int half = block % 2 == 0 ? 1 + random.Next(0x3FF) : BitConverter.ToUInt16(bytes[at..]);
+                    BitConverter.TryWriteBytes(bytes[at..], (ushort)(half | (random.Next(2) << 15)));
+                }
+            }
+            CheckAgainstScalar(level, null, w, TestData.Uniform(random, k, -2f, 2f));
+        }
+    }
+
+    [Theory]
     [InlineData(DType.Q4_K)]
     [InlineData(DType.Q6_K)]
     public void MatMul_KQuantAvx2Kernel_MatchesScalarDefinition(DType dtype)

@@ -3,6 +3,7 @@
 // Q4_K / Q6_K super-blocks decoded against the formula, round-trip error bounds on random data,
 // and the vectorized quantizer pinned byte-for-byte to the scalar reference.
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 using QwenVL.Tensors.Quant;
 
 namespace QwenVL.Tensors.Tests;
@@ -23,6 +24,40 @@ public class QuantFormatTests
             else
             {
                 Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(actual), $"0x{bits:X4}: {actual} != {expected}");
+            }
+        }
+    }
+
+    [Fact]
+    public void HalfToFloatVector_EveryFiniteHalf_MatchesSystemHalfWhateverTheUpperBits()
+    {
+        // The kernels pass halves sign-extended (a load of shorts) or with the next field's bits
+        // above them (a gather of 32-bit words): both must be ignored. Subnormal halves (0x0001-0x03FF,
+        // 0x8001-0x83FF) are the case the assist-free path exists for.
+        int[] upper = [0, -1, 0x5A5A, 0x7FFF];
+        for (int start = 0; start <= ushort.MaxValue; start += 8)
+        {
+            foreach (int high in upper)
+            {
+                var lanes = new int[16];
+                for (int l = 0; l < 16; l++) { lanes[l] = ((start + (l % 8)) | (high << 16)) ^ (l < 8 ? 0 : 0x8000); }
+                Vector256<float> narrow = BlockFormats.HalfToFloat(Vector256.Create(lanes.AsSpan(0, 8)));
+                Vector512<float> wide = BlockFormats.HalfToFloat(Vector512.Create(lanes));
+                for (int l = 0; l < 16; l++)
+                {
+                    var half = (ushort)lanes[l];
+                    float expected = (float)BitConverter.UInt16BitsToHalf(half);
+                    if (!float.IsFinite(expected))
+                    {
+                        continue; // inf/NaN scales: documented as large finite values
+                    }
+                    uint want = BitConverter.SingleToUInt32Bits(expected);
+                    Assert.True(want == BitConverter.SingleToUInt32Bits(wide[l]), $"16 lanes, 0x{half:X4} with upper bits 0x{high & 0xFFFF:X4}: {wide[l]} != {expected}");
+                    if (l < 8)
+                    {
+                        Assert.True(want == BitConverter.SingleToUInt32Bits(narrow[l]), $"8 lanes, 0x{half:X4} with upper bits 0x{high & 0xFFFF:X4}: {narrow[l]} != {expected}");
+                    }
+                }
             }
         }
     }

@@ -3,6 +3,7 @@
 // in place. Quantization (float -> block) lives in BlockQuantizer; only whole blocks are handled.
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace QwenVL.Tensors.Quant;
 
@@ -56,6 +57,34 @@ public static class BlockFormats
         }
         // Normal: same mantissa, exponent moved from bias 15 to bias 127 (112 << 23).
         return BitConverter.UInt32BitsToSingle(sign | ((magnitude << 13) + (112u << 23)));
+    }
+
+    /// <summary>
+    /// The f16 in the low 16 bits of each lane (upper bits ignored) as float32, exact for every
+    /// finite half; inf/NaN, meaningless as a weight scale, come out large and finite. No float32
+    /// subnormal is ever an operand: moving a subnormal half's bits into float position and
+    /// multiplying by 2¹¹² (the shorter trick) costs an Intel core a microcode assist per
+    /// multiply, and Q6_K's d is a subnormal half whenever a super-block's largest weight is under
+    /// about 0.25. Built from normal floats only: with W = the bits moved into place and the
+    /// exponent rebiased by 112 (exact for normal halves) and V = (the same rebiased by 113) − 2⁻¹⁴
+    /// (exact for subnormal halves and zero), the value is min(W, V): a normal half has W ≥ 2⁻¹⁴, so
+    /// V = 2W − 2⁻¹⁴ ≥ W; a subnormal half m·2⁻²⁴ has W = 2⁻¹⁵ + m·2⁻²⁵ &gt; V since m &lt; 1024.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfToFloat(Vector256<int> bits)
+    {
+        Vector256<int> w = Vector256.ShiftLeft(bits & Vector256.Create(0x7FFF), 13) + Vector256.Create(112 << 23);
+        Vector256<float> v = (w + Vector256.Create(1 << 23)).AsSingle() - Vector256.Create(6.1035156e-05f); // 2^-14
+        return Vector256.MinNative(w.AsSingle(), v) | Vector256.ShiftLeft(bits & Vector256.Create(0x8000), 16).AsSingle();
+    }
+
+    /// <summary><see cref="HalfToFloat(Vector256{int})"/> on 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> HalfToFloat(Vector512<int> bits)
+    {
+        Vector512<int> w = Vector512.ShiftLeft(bits & Vector512.Create(0x7FFF), 13) + Vector512.Create(112 << 23);
+        Vector512<float> v = (w + Vector512.Create(1 << 23)).AsSingle() - Vector512.Create(6.1035156e-05f); // 2^-14
+        return Vector512.MinNative(w.AsSingle(), v) | Vector512.ShiftLeft(bits & Vector512.Create(0x8000), 16).AsSingle();
     }
 
     /// <summary>f32 → f16 bits with IEEE round-to-nearest-even (ggml's GGML_FP32_TO_FP16).</summary>

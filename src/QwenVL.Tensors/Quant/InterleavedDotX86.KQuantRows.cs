@@ -127,7 +127,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             scales[(4 * v) + 2] = SignedByte(packed, 2);
             scales[(4 * v) + 3] = SignedByte(packed, 3);
         }
-        Vector256<float> dw = new F16Scales().Load(g);
+        Vector256<float> dw = SuperBlockScales(g);
         for (int i = 0; i < TRows.Count; i++)
         {
             float* dx = d + (i * (k / 32));

@@ -37,7 +37,6 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         byte** at = stackalloc byte*[8];
         // Pairs of groups go through the 512-bit path (InterleavedDotX86.Zmm.cs); an odd last one stays here.
         int pairs = TDot.ZmmKQuants ? streams / 2 : 0;
-        var f16 = new F16Scales();
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), high4 = Vector256.Create((byte)0xF0);
         float highScale = TDot.WideProducts ? 1f / 16 : 1f;
         for (int sb = 0; sb < superBlocks; sb++, q += 256, d += 8, xs += 8)
@@ -87,8 +86,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
                 minsOdd = MulAdd(Byte(mHi, 1), Vector256.Create(xs[5]), minsOdd);
                 minsEven = MulAdd(Byte(mHi, 2), Vector256.Create(xs[6]), minsEven);
                 minsOdd = MulAdd(Byte(mHi, 3), Vector256.Create(xs[7]), minsOdd);
-                Vector256<float> acc = MulAdd(even + odd, f16.Load(g), Vector256.Load(results + (8 * s)));
-                (acc - ((minsEven + minsOdd) * f16.Load(g + 16))).Store(results + (8 * s));
+                Vector256<float> acc = MulAdd(even + odd, SuperBlockScales(g), Vector256.Load(results + (8 * s)));
+                (acc - ((minsEven + minsOdd) * SuperBlockScales(g + 16))).Store(results + (8 * s));
             }
         }
     }
@@ -137,7 +136,6 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 16 * 4 : 1];
         byte** at = stackalloc byte*[8];
         int pairs = TDot.ZmmKQuants ? streams / 2 : 0;
-        var f16 = new F16Scales();
         Vector256<byte> low4 = Vector256.Create((byte)0x0F), bits45 = Vector256.Create((byte)0x30);
         for (int sb = 0; sb < superBlocks; sb++, q += 256, d += 8, seeds += 16)
         {
@@ -180,7 +178,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
                 s1 = Scaled(sums[13], SignedByte(v, 1), d[6], s1);
                 s2 = Scaled(sums[14], SignedByte(v, 2), d[7], s2);
                 s3 = Scaled(sums[15], SignedByte(v, 3), d[7], s3);
-                MulAdd((s0 + s1) + (s2 + s3), f16.Load(g), Vector256.Load(results + (8 * s))).Store(results + (8 * s));
+                MulAdd((s0 + s1) + (s2 + s3), SuperBlockScales(g), Vector256.Load(results + (8 * s))).Store(results + (8 * s));
             }
         }
     }

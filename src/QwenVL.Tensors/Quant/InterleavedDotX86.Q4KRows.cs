@@ -82,7 +82,6 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         where TRows : struct, IRowCount
     {
         float highScale = TDot.WideProducts ? 1f / 16 : 1f;
-        var f16 = new F16Scales();
         // As in the one-row kernel (BlockFormats.ScaleMinK4): scales[j] = sc_j, scales[8 + j] = m_j.
         Vector256<uint> a = Vector256.Load((uint*)(g + 32)), b = Vector256.Load((uint*)(g + 64)), c = Vector256.Load((uint*)(g + 96));
         Vector256<uint> six = Vector256.Create(0x3F3F3F3Fu), four = Vector256.Create(0x0F0F0F0Fu), top = Vector256.Create(0x30303030u);
@@ -104,7 +103,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         scales[13] = Byte(mHi, 1);
         scales[14] = Byte(mHi, 2);
         scales[15] = Byte(mHi, 3);
-        Vector256<float> dw = f16.Load(g), dmin = f16.Load(g + 16);
+        Vector256<float> dw = SuperBlockScales(g), dmin = SuperBlockScales(g + 16);
         for (int i = 0; i < TRows.Count; i++)
         {
             float* dx = d + (i * (k / 32)), xsum = xs + (i * (k / 16));

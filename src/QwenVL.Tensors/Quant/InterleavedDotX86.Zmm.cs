@@ -65,8 +65,11 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         Vector512<float> sc4 = Byte(scHi, 0), sc5 = Byte(scHi, 1), sc6 = Byte(scHi, 2), sc7 = Byte(scHi, 3);
         Vector512<float> m0 = Byte(mLo, 0), m1 = Byte(mLo, 1), m2 = Byte(mLo, 2), m3 = Byte(mLo, 3);
         Vector512<float> m4 = Byte(mHi, 0), m5 = Byte(mHi, 1), m6 = Byte(mHi, 2), m7 = Byte(mHi, 3);
-        var f16 = new F16Scales();
-        Vector512<float> dw = Vector512.Create(f16.Load(g0), f16.Load(g1)), dmin = Vector512.Create(f16.Load(g0 + 16), f16.Load(g1 + 16));
+        // Each group's 8 d and 8 dmin are 16 adjacent halves: one 16-lane conversion per group,
+        // then the pair's d in one vector and its dmin in another.
+        Vector512<float> both0 = BlockFormats.HalfToFloat(Avx512F.ConvertToVector512Int32(Vector256.Load((short*)g0)));
+        Vector512<float> both1 = BlockFormats.HalfToFloat(Avx512F.ConvertToVector512Int32(Vector256.Load((short*)g1)));
+        Vector512<float> dw = Avx512F.Shuffle4x128(both0, both1, 0x44), dmin = Avx512F.Shuffle4x128(both0, both1, 0xEE);
         for (int i = 0; i < TRows.Count; i++)
         {
             float* dx = d + (i * (k / 32)), xsum = xs + (i * (k / 16));
@@ -134,8 +137,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         Vector512<float> sc8 = SignedByte(v, 0), sc9 = SignedByte(v, 1), sc10 = SignedByte(v, 2), sc11 = SignedByte(v, 3);
         v = Pair(g0 + 1648, g1 + 1648);
         Vector512<float> sc12 = SignedByte(v, 0), sc13 = SignedByte(v, 1), sc14 = SignedByte(v, 2), sc15 = SignedByte(v, 3);
-        var f16 = new F16Scales();
-        Vector512<float> dw = Vector512.Create(f16.Load(g0), f16.Load(g1));
+        Vector512<float> dw = BlockFormats.HalfToFloat(Avx512F.ConvertToVector512Int32(Vector256.Create(Vector128.Load((short*)g0), Vector128.Load((short*)g1))));
         for (int i = 0; i < TRows.Count; i++)
         {
             float* dx = d + (i * (k / 32));

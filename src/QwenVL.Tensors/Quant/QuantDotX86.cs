@@ -250,7 +250,8 @@ internal readonly unsafe partial struct X86QuantDot<TDot> : IQuantDot
     /// The f16 scales of 8 consecutive blocks (stride <paramref name="blockBytes"/>) as floats: one
     /// gather of the 32-bit words starting at each block, then f16 → f32 by moving sign, exponent
     /// and mantissa into place and multiplying by 2¹¹² (exact for normals and subnormals alike;
-    /// an inf/NaN scale, meaningless in a weight, comes out as a large finite value).
+    /// an inf/NaN scale, meaningless in a weight, comes out as a large finite value). Subnormal
+    /// scales cost a microcode assist; they are rare in Q4_0/Q8_0 (InterleavedDotX86.F16Scales).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> WeightScales(byte* blocks, int blockBytes)
