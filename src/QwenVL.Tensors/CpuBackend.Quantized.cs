@@ -162,11 +162,12 @@ public sealed unsafe partial class CpuBackend
             int blocks = K / 32;
             for (int r = start; r < end; r++)
             {
+                float* side = Side == null ? null : Side + ((long)r * K / 16);
                 ActivationQuantizer.QuantizeRow(X + ((long)r * K), K, Q + ((long)r * K), D + ((long)r * blocks),
-                    S == null ? null : S + ((long)r * blocks), Bias, Level);
-                if (Side != null)
+                    S == null ? null : S + ((long)r * blocks), Bias, Level, (int*)side);
+                if (side != null)
                 {
-                    ActivationQuantizer.KQuantSide(SideFormat, Q + ((long)r * K), D + ((long)r * blocks), K, Side + ((long)r * K / 16));
+                    ActivationQuantizer.KQuantSide(SideFormat, D + ((long)r * blocks), K, side);
                 }
             }
         }

@@ -20,7 +20,7 @@ public class QuantKernelTests
     }
 
     [Fact]
-    public void QuantizeActivations_EveryLevel_IdenticalWithinHalfStepAndOffsets()
+    public unsafe void QuantizeActivations_EveryLevel_IdenticalWithinHalfStepAndOffsets()
     {
         var random = new Random(TestData.Seed);
         foreach (float[] x in QuantFormatTests.RandomRows(random, 30))
@@ -39,6 +39,20 @@ public class QuantKernelTests
                 Assert.Equal(q0, q);
                 Assert.Equal(d0, d);
                 Assert.Equal(s0, s);
+                // The K-quant form: Σq per 16 values, for the kernels' side sums.
+                var halves = new int[x.Length / 16];
+                fixed (float* px = x)
+                fixed (sbyte* pq = q)
+                fixed (float* pd = d)
+                fixed (int* ph = halves)
+                {
+                    ActivationQuantizer.QuantizeRow(px, x.Length, pq, pd, null, 0, SimdLevels.Resolve(level), ph);
+                }
+                Assert.Equal(q0, q);
+                for (int h = 0; h < halves.Length; h++)
+                {
+                    Assert.True(q0.AsSpan(h * 16, 16).ToArray().Sum(v => v) == halves[h], $"{level}: sum of values {h * 16}..{(h * 16) + 15}");
+                }
             }
             for (int i = 0; i < x.Length; i++)
             {
