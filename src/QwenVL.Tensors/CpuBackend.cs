@@ -3,6 +3,7 @@
 // double). This file holds construction, dispatch and the cheap row/element-wise operations; the
 // matmul and attention kernels live in CpuBackend.MatMul.cs and CpuBackend.Attention.cs.
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace QwenVL.Tensors;
@@ -180,7 +181,8 @@ public sealed unsafe partial class CpuBackend : IComputeBackend, IDisposable
 
     private struct ElementwiseJob : IParallelJob
     {
-        // Sigmoid/exp work is done in stack blocks of this many floats so y may alias the input.
+        // Each op runs over blocks of this many floats (y may alias the input: every kernel reads
+        // an element before it writes it).
         private const int Block = 256;
 
         public ElementwiseOp Op;
@@ -193,24 +195,18 @@ public sealed unsafe partial class CpuBackend : IComputeBackend, IDisposable
             (int first, int last) = PartitionRange(partition, partitionCount, Chunks);
             int start = first * ChunkElements;
             int end = Math.Min(Length, last * ChunkElements);
-            Span<float> tmp = stackalloc float[Block];
             for (int i = start; i < end; i += Block)
             {
                 int count = Math.Min(Block, end - i);
                 var a = new ReadOnlySpan<float>(A + i, count);
                 var y = new Span<float>(Y + i, count);
-                Span<float> t = tmp[..count];
                 switch (Op)
                 {
                     case ElementwiseOp.SwiGlu:
-                        TensorPrimitives.Sigmoid(a, t);
-                        TensorPrimitives.Multiply(t, a, t);
-                        TensorPrimitives.Multiply(t, new ReadOnlySpan<float>(B + i, count), y);
+                        SwiGlu(ref Unsafe.AsRef<float>(A + i), ref Unsafe.AsRef<float>(B + i), ref y[0], count);
                         break;
                     case ElementwiseOp.QuickGelu:
-                        TensorPrimitives.Multiply(a, 1.702f, t);
-                        TensorPrimitives.Sigmoid(t, t);
-                        TensorPrimitives.Multiply(a, t, y);
+                        QuickGelu(ref y[0], count);
                         break;
                     case ElementwiseOp.GeluErf:
                         Gelu(ref y[0], count);
@@ -219,6 +215,28 @@ public sealed unsafe partial class CpuBackend : IComputeBackend, IDisposable
                         TensorPrimitives.Add(y, a, y);
                         break;
                 }
+            }
+        }
+
+        private readonly void SwiGlu(ref float gate, ref float up, ref float y, int count)
+        {
+            switch (Level)
+            {
+                case SimdLevel.Vector512: SimdKernels<V512Ops, Vector512<float>>.SwiGlu(ref gate, ref up, ref y, count); break;
+                case SimdLevel.Vector256: SimdKernels<V256Ops, Vector256<float>>.SwiGlu(ref gate, ref up, ref y, count); break;
+                case SimdLevel.Vector128: SimdKernels<V128Ops, Vector128<float>>.SwiGlu(ref gate, ref up, ref y, count); break;
+                default: SimdKernels<ScalarOps, float>.SwiGlu(ref gate, ref up, ref y, count); break;
+            }
+        }
+
+        private readonly void QuickGelu(ref float x, int count)
+        {
+            switch (Level)
+            {
+                case SimdLevel.Vector512: SimdKernels<V512Ops, Vector512<float>>.QuickGelu(ref x, count); break;
+                case SimdLevel.Vector256: SimdKernels<V256Ops, Vector256<float>>.QuickGelu(ref x, count); break;
+                case SimdLevel.Vector128: SimdKernels<V128Ops, Vector128<float>>.QuickGelu(ref x, count); break;
+                default: SimdKernels<ScalarOps, float>.QuickGelu(ref x, count); break;
             }
         }
 

@@ -121,6 +121,53 @@ internal static class SimdKernels<TOps, TVec>
         }
     }
 
+    /// <summary>
+    /// y = gate·σ(gate)·up (SwiGLU's SiLU gate) with σ(z) = 1/(1 + e^(−z)) on FastExp (within 1.5e-7
+    /// of exp). TensorPrimitives.Sigmoid widens to double: 2 ns an element, 22 µs for one 3B layer's
+    /// 11008 in decode. y may alias gate.
+    /// </summary>
+    public static void SwiGlu(ref float gate, ref float up, ref float y, int length)
+    {
+        int width = TOps.Count;
+        int i = 0;
+        for (; i <= length - width; i += width)
+        {
+            TVec g = TOps.Load(ref gate, (nuint)i);
+            TOps.Store(SigmoidTimes(g, TOps.Multiply(g, TOps.Load(ref up, (nuint)i))), ref y, (nuint)i);
+        }
+        for (; i < length; i++)
+        {
+            float g = Unsafe.Add(ref gate, i);
+            Unsafe.Add(ref y, i) = SimdKernels<ScalarOps, float>.SigmoidTimes(g, g * Unsafe.Add(ref up, i));
+        }
+    }
+
+    /// <summary>x·σ(1.702·x) in place (CLIP's quick GELU), on FastExp like <see cref="SwiGlu"/>.</summary>
+    public static void QuickGelu(ref float x, int length)
+    {
+        int width = TOps.Count;
+        TVec k = TOps.Broadcast(1.702f);
+        int i = 0;
+        for (; i <= length - width; i += width)
+        {
+            TVec v = TOps.Load(ref x, (nuint)i);
+            TOps.Store(SigmoidTimes(TOps.Multiply(v, k), v), ref x, (nuint)i);
+        }
+        for (; i < length; i++)
+        {
+            float v = Unsafe.Add(ref x, i);
+            Unsafe.Add(ref x, i) = SimdKernels<ScalarOps, float>.SigmoidTimes(v * 1.702f, v);
+        }
+    }
+
+    /// <summary>
+    /// v·σ(z) = v / (1 + e^(−z)). FastExp returns 0 below −87.33 (σ = 1) and saturates at e⁸⁸ above 88
+    /// (σ ≈ 6e-39, where the true value is smaller still and v·σ is 0 to float precision anyway).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec SigmoidTimes(TVec z, TVec v) =>
+        TOps.Divide(v, TOps.Add(TOps.Broadcast(1f), FastExp.Exp<TOps, TVec>(TOps.Subtract(TOps.Zero, z))));
+
     /// <summary>In place exact GELU <c>0.5·x·(1 + erf(x/√2))</c>.</summary>
     public static void GeluErf(ref float x, int length)
     {

@@ -109,6 +109,27 @@ public class CpuBackendParityTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void SigmoidActivations_BeyondExpRange_MatchReference(SimdLevel level)
+    {
+        // SiLU and quick GELU take e^(−z) from FastExp, which returns 0 below −87.33 and saturates at
+        // e⁸⁸ above 88: the products must still be the reference's to float precision out there.
+        using CpuBackend cpu = TestData.Cpu(level);
+        float[] gate = [-1000f, -200f, -103f, -90f, -88.5f, -87.4f, -87.3f, -20f, -1e-30f, 0f, 1e-30f, 20f, 87.3f, 87.4f, 88.5f, 90f, 103f, 200f, 1000f];
+        float[] up = [.. gate.Select((_, i) => i % 2 == 0 ? 1.5f : -0.75f)];
+        var expected = new float[gate.Length];
+        Reference.SwiGlu(gate, up, expected);
+        var actual = new float[gate.Length];
+        cpu.SwiGlu(gate, up, actual);
+        TestData.AssertClose(expected, actual, 1, "SwiGlu");
+        float[] quick = (float[])gate.Clone();
+        float[] refQuick = (float[])gate.Clone();
+        Reference.QuickGelu(refQuick);
+        cpu.QuickGelu(quick);
+        TestData.AssertClose(refQuick, quick, 1, "QuickGelu");
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void Activations_AllLengths_MatchReference(SimdLevel level)
     {
         using CpuBackend cpu = TestData.Cpu(level);
