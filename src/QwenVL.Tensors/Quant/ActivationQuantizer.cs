@@ -29,7 +29,7 @@ internal static unsafe class ActivationQuantizer
             float* xb = x + (b * 32);
             sbyte* qb = q + (b * 32);
             int low, high;
-            if (level >= SimdLevel.Vector256 && Avx.IsSupported)
+            if (level >= SimdLevel.Vector256 && Avx2.IsSupported)
             {
                 d[b] = Block256(xb, qb, out low, out high);
             }
