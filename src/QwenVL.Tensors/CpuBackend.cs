@@ -3,7 +3,6 @@
 // double). This file holds construction, dispatch and the cheap row/element-wise operations; the
 // matmul and attention kernels live in CpuBackend.MatMul.cs and CpuBackend.Attention.cs.
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace QwenVL.Tensors;
@@ -198,56 +197,32 @@ public sealed unsafe partial class CpuBackend : IComputeBackend, IDisposable
             for (int i = start; i < end; i += Block)
             {
                 int count = Math.Min(Block, end - i);
-                var a = new ReadOnlySpan<float>(A + i, count);
-                var y = new Span<float>(Y + i, count);
-                switch (Op)
+                if (Op == ElementwiseOp.Add)
                 {
-                    case ElementwiseOp.SwiGlu:
-                        SwiGlu(ref Unsafe.AsRef<float>(A + i), ref Unsafe.AsRef<float>(B + i), ref y[0], count);
-                        break;
-                    case ElementwiseOp.QuickGelu:
-                        QuickGelu(ref y[0], count);
-                        break;
-                    case ElementwiseOp.GeluErf:
-                        Gelu(ref y[0], count);
-                        break;
-                    default:
-                        TensorPrimitives.Add(y, a, y);
-                        break;
+                    var y = new Span<float>(Y + i, count);
+                    TensorPrimitives.Add(y, new ReadOnlySpan<float>(A + i, count), y);
+                    continue;
+                }
+                switch (Level)
+                {
+                    case SimdLevel.Vector512: Run<V512Ops, Vector512<float>>(A + i, B + i, Y + i, count); break;
+                    case SimdLevel.Vector256: Run<V256Ops, Vector256<float>>(A + i, B + i, Y + i, count); break;
+                    case SimdLevel.Vector128: Run<V128Ops, Vector128<float>>(A + i, B + i, Y + i, count); break;
+                    default: Run<ScalarOps, float>(A + i, B + i, Y + i, count); break;
                 }
             }
         }
 
-        private readonly void SwiGlu(ref float gate, ref float up, ref float y, int count)
+        /// <summary>One block of a SIMD-kernel op at one vector width (B is used by SwiGLU only).</summary>
+        private readonly void Run<TOps, TVec>(float* a, float* b, float* y, int count)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
         {
-            switch (Level)
+            switch (Op)
             {
-                case SimdLevel.Vector512: SimdKernels<V512Ops, Vector512<float>>.SwiGlu(ref gate, ref up, ref y, count); break;
-                case SimdLevel.Vector256: SimdKernels<V256Ops, Vector256<float>>.SwiGlu(ref gate, ref up, ref y, count); break;
-                case SimdLevel.Vector128: SimdKernels<V128Ops, Vector128<float>>.SwiGlu(ref gate, ref up, ref y, count); break;
-                default: SimdKernels<ScalarOps, float>.SwiGlu(ref gate, ref up, ref y, count); break;
-            }
-        }
-
-        private readonly void QuickGelu(ref float x, int count)
-        {
-            switch (Level)
-            {
-                case SimdLevel.Vector512: SimdKernels<V512Ops, Vector512<float>>.QuickGelu(ref x, count); break;
-                case SimdLevel.Vector256: SimdKernels<V256Ops, Vector256<float>>.QuickGelu(ref x, count); break;
-                case SimdLevel.Vector128: SimdKernels<V128Ops, Vector128<float>>.QuickGelu(ref x, count); break;
-                default: SimdKernels<ScalarOps, float>.QuickGelu(ref x, count); break;
-            }
-        }
-
-        private readonly void Gelu(ref float x, int count)
-        {
-            switch (Level)
-            {
-                case SimdLevel.Vector512: SimdKernels<V512Ops, Vector512<float>>.GeluErf(ref x, count); break;
-                case SimdLevel.Vector256: SimdKernels<V256Ops, Vector256<float>>.GeluErf(ref x, count); break;
-                case SimdLevel.Vector128: SimdKernels<V128Ops, Vector128<float>>.GeluErf(ref x, count); break;
-                default: SimdKernels<ScalarOps, float>.GeluErf(ref x, count); break;
+                case ElementwiseOp.SwiGlu: SimdKernels<TOps, TVec>.SwiGlu(ref *a, ref *b, ref *y, count); break;
+                case ElementwiseOp.QuickGelu: SimdKernels<TOps, TVec>.QuickGelu(ref *y, count); break;
+                default: SimdKernels<TOps, TVec>.GeluErf(ref *y, count); break;
             }
         }
     }
