@@ -1,7 +1,7 @@
 // CpuBackend's matmul for 8-row interleaved Q8_0x8 / Q4_0x8 / Q4_Kx8 / Q6_Kx8 weights
-// (Quant/RowInterleave.cs). One x-row (decode): each thread's run of row groups is walked in 8 eighths
-// in step (8 memory streams, 64 rows per kernel call; a thread done early takes the others' remaining
-// steps), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
+// (Quant/RowInterleave.cs). One x-row (decode): each thread's run of row groups is walked in
+// DecodeStreams parts in step (8 on Intel, 2 on AMD: memory streams per thread; a thread done early
+// takes the others' remaining steps), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
 // call, the activation rows padded to a multiple of 4 with copies of the last one (their results are
 // dropped). K-quants: every x-row count takes the one-row walk, up to 4 x-rows per kernel call against
 // each step's groups while they are in L2 (batched decode; prefill where CpuBackend.Quantized sends it).
@@ -22,6 +22,16 @@ public sealed unsafe partial class CpuBackend
     private const int KQuantRows = 4;
 
     private static bool IsKQuant(DType interleaved) => interleaved is DType.Q4_Kx8 or DType.Q6_Kx8;
+
+    /// <summary>
+    /// Memory streams per thread in the one-x-row walk over interleaved weights: 8 or 2 (the kernels
+    /// that exist). Two threads on an Intel Xeon (Emerald Rapids) read 7–9% faster with 8 than with 4
+    /// over a 3B model's matvecs; on an AMD EPYC (Zen 3, 2 vCPUs) 8 streams read slowest and 2 fastest:
+    /// 13.7 against 18.2 GB/s for a 2048 × 11008 Q4_K matrix from memory, 9.3 against 11.1 for Q6_K
+    /// (1 stream 16.3 / 11.2, 3 streams 17.9 / 10.6, 4 streams 14.4 / 10.0; 10 alternating rounds in one
+    /// process). So the vendor picks it; tests set both.
+    /// </summary>
+    internal int DecodeStreams { get; set; } = CpuVendor.IsAmd ? 2 : 8;
 
     /// <summary>Takes the next unclaimed step below <paramref name="steps"/> from a shared counter.</summary>
     private static bool TryClaim(ref int counter, int steps, out int step)
@@ -59,7 +69,7 @@ public sealed unsafe partial class CpuBackend
         // use it only while Run waits here, and concurrent calls (run inline) each have their own.
         int* claims = stackalloc int[partitions * ClaimStride];
         new Span<int>(claims, partitions * ClaimStride).Clear();
-        var job = new InterleavedJob<TDot> { Inner = inner, Padded = padded, Claims = claims };
+        var job = new InterleavedJob<TDot> { Inner = inner, Padded = padded, Claims = claims, Streams = DecodeStreams };
         Pool.Run(ref job, partitions);
     }
 
@@ -69,6 +79,7 @@ public sealed unsafe partial class CpuBackend
         public QuantMatMulJob Inner;
         public int Padded;
         public int* Claims;
+        public int Streams; // 8 or 2 (DecodeStreams)
 
         public readonly void Execute(int partition, int partitionCount)
         {
@@ -111,58 +122,65 @@ public sealed unsafe partial class CpuBackend
         }
 
         /// <summary>
-        /// The one x-row: each partition's groups are walked in 8 eighths in step, then the rest in
-        /// 4 quarters, and a short tail that repeats its last group (results dropped). 8 streams per
-        /// thread: a read-only probe of this access pattern (2 threads, 144-byte steps, 1152-byte
-        /// prefetch, one 12.7 MB matrix per barrier) read 25–30 GB/s against 18–26 with 4 streams, in
-        /// alternating runs; a 3B model's 252 decode matvecs ran 7–9% faster (Q4_0 and Q8_0, paired).
-        /// Steps of the eighth walk are claimed through a per-partition counter, and a thread that
-        /// has finished its own partition claims the others' remaining steps: on a shared machine a
-        /// thread that loses its core for a while no longer holds the other one at the barrier.
+        /// The one x-row: each partition's groups are walked in <see cref="Streams"/> parts in step,
+        /// then the rest in 4 quarters, and a short tail that repeats its last group (results dropped).
+        /// 8 streams per thread on Intel: a read-only probe of this access pattern (2 threads, 144-byte
+        /// steps, 1152-byte prefetch, one 12.7 MB matrix per barrier) read 25–30 GB/s against 18–26 with
+        /// 4 streams, in alternating runs; a 3B model's 252 decode matvecs ran 7–9% faster (Q4_0 and
+        /// Q8_0, paired). 2 on AMD (DecodeStreams). Steps of the walk are claimed through a per-partition
+        /// counter, and a thread that has finished its own partition claims the others' remaining steps:
+        /// on a shared machine a thread that loses its core for a while no longer holds the other one
+        /// at the barrier.
         /// </summary>
         private readonly void Decode(int partition, int partitionCount, int groups, float* results)
         {
-            Eighths(partition, partitionCount, groups, results);
+            Parts(partition, partitionCount, groups, results);
             (int g0, int g1) = PartitionRange(partition, partitionCount, groups);
+            int walked = g0 + (Streams * ((g1 - g0) / Streams));
             if (IsKQuant(Inner.WType))
             {
-                KQuantRest(g0 + (8 * ((g1 - g0) / 8)), g1, results);
+                KQuantRest(walked, g1, results);
             }
             else
             {
-                Rest(g0 + (8 * ((g1 - g0) / 8)), g1, results);
+                Rest(walked, g1, results);
             }
             for (int other = 1; other < partitionCount; other++)
             {
-                Eighths((partition + other) % partitionCount, partitionCount, groups, results);
+                Parts((partition + other) % partitionCount, partitionCount, groups, results);
             }
         }
 
-        /// <summary>Claims and runs steps of <paramref name="owner"/>'s eighth walk until none are left.</summary>
-        private readonly void Eighths(int owner, int partitionCount, int groups, float* results)
+        /// <summary>Claims and runs steps of <paramref name="owner"/>'s walk in parts until none are left.</summary>
+        private readonly void Parts(int owner, int partitionCount, int groups, float* results)
         {
             QuantMatMulJob j = Inner;
             (int g0, int g1) = PartitionRange(owner, partitionCount, groups);
             int blocks = j.K / 32;
             long groupBytes = 8 * (long)j.RowBytes;
             bool q8 = j.WType == DType.Q8_0x8;
-            int eighth = (g1 - g0) / 8;
-            nint eighthBytes = (nint)(eighth * groupBytes);
+            int part = (g1 - g0) / Streams;
+            nint partBytes = (nint)(part * groupBytes);
             bool kQuant = IsKQuant(j.WType);
-            while (TryClaim(ref Claims[owner * ClaimStride], eighth, out int t))
+            while (TryClaim(ref Claims[owner * ClaimStride], part, out int t))
             {
                 int g = g0 + t;
                 if (kQuant)
                 {
-                    KQuantStep(g, eighth, 8, results);
+                    KQuantStep(g, part, Streams, results);
                     continue;
                 }
                 byte* w = j.W + (g * groupBytes);
-                if (q8) { TDot.Q8_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
-                else { TDot.Q4_0w8(w, eighthBytes, blocks, j.Q, j.D, j.S, results); }
-                for (int s = 0; s < 8; s++)
+                if (Streams == 2)
                 {
-                    Store(j.Y, (g + (s * eighth)) * 8, results + (8 * s));
+                    if (q8) { TDot.Q8_0w2(w, partBytes, blocks, j.Q, j.D, j.S, results); }
+                    else { TDot.Q4_0w2(w, partBytes, blocks, j.Q, j.D, j.S, results); }
+                }
+                else if (q8) { TDot.Q8_0w8(w, partBytes, blocks, j.Q, j.D, j.S, results); }
+                else { TDot.Q4_0w8(w, partBytes, blocks, j.Q, j.D, j.S, results); }
+                for (int s = 0; s < Streams; s++)
+                {
+                    Store(j.Y, (g + (s * part)) * 8, results + (8 * s));
                 }
             }
         }

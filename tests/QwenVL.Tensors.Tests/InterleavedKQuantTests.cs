@@ -86,7 +86,7 @@ public class InterleavedKQuantTests
         float[] x = new float[k];
         for (int t = 0; t < k; t++)
         {
-            x[t] = t / 5 % 2 == 0 ? 2f : -2f;
+            x[t] = t / 32 % 5 == 4 ? -2f : 2f; // one sign per 32 values, mostly +: no sum is cancelled by its neighbour's
         }
         CheckAgainstScalar(level, null, w, x);
     }
@@ -118,17 +118,44 @@ public class InterleavedKQuantTests
     }
 
     [Theory]
-    [InlineData(DType.Q4_K)]
-    [InlineData(DType.Q6_K)]
-    public void MatMul_KQuantAvx2Kernel_MatchesScalarDefinition(DType dtype)
+    [InlineData(DType.Q4_K, false)]
+    [InlineData(DType.Q6_K, false)]
+    [InlineData(DType.Q4_K, true)]
+    [InlineData(DType.Q6_K, true)]
+    public void MatMul_KQuantAvx2Kernel_MatchesScalarDefinition(DType dtype, bool widest)
     {
         if (!QuantKernels.IsSupported(QuantKernel.Avx2))
         {
             return; // no AVX2 here: the scalar definition is the only kernel
         }
+        // widest: Q4_K's 8 vpmaddubsw pairs per sub-block summed in int16 reach 8 · 2 · 15 · 127 = 30480,
+        // the most the int16 lanes must hold (32767).
         var random = new Random(TestData.Seed);
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, 136, 768);
-        CheckAgainstScalar(SimdLevel.Vector256, QuantKernel.Avx2, w, TestData.Uniform(random, 768, -2f, 2f));
+        float[] x = TestData.Uniform(random, 768, -2f, 2f);
+        if (widest)
+        {
+            SetWidest(w, dtype);
+            x = [.. Enumerable.Range(0, 768).Select(t => t / 32 % 5 == 4 ? -2f : 2f)]; // one sign per sub-block, mostly +
+        }
+        CheckAgainstScalar(SimdLevel.Vector256, QuantKernel.Avx2, w, x);
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K, 2)]
+    [InlineData(DType.Q6_K, 2)]
+    [InlineData(DType.Q4_K, 8)]
+    [InlineData(DType.Q6_K, 8)]
+    public void MatMul_KQuantDecode_EveryStreamWalk_MatchesScalarDefinition(DType dtype, int streams)
+    {
+        // The one-row walk in 2 parts (AMD's default) or 8 (Intel's), whichever this CPU picks:
+        // 1, 5, 17 and 75 groups leave parts, quarters and tails.
+        var random = new Random(TestData.Seed);
+        foreach ((int m, int k) in new[] { (8, 256), (40, 512), (136, 256), (600, 256) })
+        {
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+            CheckAgainstScalar(SimdLevels.Best, null, w, TestData.Uniform(random, k, -2f, 2f), streams);
+        }
     }
 
     public static TheoryData<DType, QuantKernel?> BatchedCases()
@@ -271,13 +298,15 @@ public class InterleavedKQuantTests
     }
 
     [Theory]
-    [InlineData(DType.Q4_K)]
-    [InlineData(DType.Q6_K)]
-    public void MatMul_KQuantDecode_StepsTakenByOtherThreads_MatchOneThreadBitForBit(DType dtype)
+    [InlineData(DType.Q4_K, 8)]
+    [InlineData(DType.Q6_K, 8)]
+    [InlineData(DType.Q4_K, 2)]
+    [InlineData(DType.Q6_K, 2)]
+    public void MatMul_KQuantDecode_StepsTakenByOtherThreads_MatchOneThreadBitForBit(DType dtype, int streams)
     {
         // As InterleavedQuantTests' case: 5 partitions of 8 eighths × 2 steps of groups, plus 3 groups.
-        using CpuBackend many = new(threads: 5);
-        using CpuBackend one = new(threads: 1);
+        using CpuBackend many = new(threads: 5) { DecodeStreams = streams };
+        using CpuBackend one = new(threads: 1) { DecodeStreams = streams };
         var random = new Random(TestData.Seed);
         const int k = 256, m = ((5 * 8 * 2) + 3) * 8;
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
@@ -338,10 +367,11 @@ public class InterleavedKQuantTests
     /// One x-row through the interleaved copy of <paramref name="w"/> at <paramref name="level"/> (and
     /// <paramref name="kernel"/> when given) against the same on the scalar definition.
     /// </summary>
-    private static void CheckAgainstScalar(SimdLevel level, QuantKernel? kernel, NativeTensor w, float[] x)
+    private static void CheckAgainstScalar(SimdLevel level, QuantKernel? kernel, NativeTensor w, float[] x, int? streams = null)
     {
         using CpuBackend cpu = TestData.Cpu(level);
         cpu.QuantKernelOverride = kernel;
+        cpu.DecodeStreams = streams ?? cpu.DecodeStreams;
         using CpuBackend scalar = TestData.Cpu(SimdLevel.Scalar);
         using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
         int m = w.View.Rows, k = w.View.Cols;

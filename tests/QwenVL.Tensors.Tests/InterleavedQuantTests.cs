@@ -110,6 +110,24 @@ public class InterleavedQuantTests
     }
 
     [Theory]
+    [InlineData(DType.Q8_0, 2)]
+    [InlineData(DType.Q4_0, 2)]
+    [InlineData(DType.Q8_0, 8)]
+    [InlineData(DType.Q4_0, 8)]
+    public void MatMul_InterleavedDecode_EveryStreamWalk_MatchesGgmlLayout(DType dtype, int streams)
+    {
+        // The one-row walk in 2 parts (AMD's default, the w2 kernels) or 8 (Intel's, w8), whichever
+        // this CPU picks: 1, 3, 5, 17 and 75 groups leave parts, quarters and tails.
+        using CpuBackend cpu = TestData.Cpu(SimdLevels.Best);
+        cpu.DecodeStreams = streams;
+        var random = new Random(TestData.Seed);
+        foreach (int m in new[] { 8, 24, 40, 136, 600 })
+        {
+            Check(cpu, random, 1, 320, m, dtype, withBias: m % 16 == 0);
+        }
+    }
+
+    [Theory]
     [InlineData(DType.Q8_0)]
     [InlineData(DType.Q4_0)]
     [InlineData(DType.Q4_K)]
@@ -237,12 +255,20 @@ public class InterleavedQuantTests
     [MemberData(nameof(Cases))]
     public void MatMul_InterleavedDecode_StepsTakenByOtherThreads_MatchOneThreadBitForBit(SimdLevel level, DType dtype)
     {
+        foreach (int streams in new[] { 8, 2 })
+        {
+            StepsTakenByOtherThreads(level, dtype, streams);
+        }
+    }
+
+    private static void StepsTakenByOtherThreads(SimdLevel level, DType dtype, int streams)
+    {
         // Threads that finish their own groups claim the others' remaining eighth steps. 5 threads
         // on this 2-core machine are descheduled often, so steps change hands on most calls; a
         // group's sums do not depend on which kernel or thread ran it, so every call must equal the
         // one-thread result exactly. 5 partitions of 8 eighths × 3 steps of 8-row groups, plus 3 groups.
-        using CpuBackend many = new(threads: 5, maxSimd: level);
-        using CpuBackend one = new(threads: 1, maxSimd: level);
+        using CpuBackend many = new(threads: 5, maxSimd: level) { DecodeStreams = streams };
+        using CpuBackend one = new(threads: 1, maxSimd: level) { DecodeStreams = streams };
         var random = new Random(TestData.Seed);
         const int k = 128, m = ((5 * 8 * 3) + 3) * 8;
         using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);

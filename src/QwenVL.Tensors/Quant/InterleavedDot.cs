@@ -28,6 +28,15 @@ internal unsafe interface IInterleavedDot
     /// <summary>Like <see cref="Q8_0w8"/> for Q4_0x8.</summary>
     static abstract void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results);
 
+    /// <summary>
+    /// One activation row against 2 groups at g and g + step (2 memory streams per thread) into
+    /// results[8i + r]: the walk AMD cores stream fastest (Decode's notes in CpuBackend.Interleaved.cs).
+    /// </summary>
+    static abstract void Q8_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results);
+
+    /// <summary>Like <see cref="Q8_0w2"/> for Q4_0x8.</summary>
+    static abstract void Q4_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results);
+
     /// <summary>Four activation rows (q + r·qStride; d, o + r·dStride) against one group into results[8r + lane].</summary>
     static abstract void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results);
 
@@ -82,6 +91,18 @@ internal readonly unsafe struct ScalarInterleavedDot : IInterleavedDot
         {
             Group(g + (i * step), blocks, q, d, false, results + (8 * i));
         }
+    }
+
+    public static void Q8_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Group(g, blocks, q, d, true, results);
+        Group(g + step, blocks, q, d, true, results + 8);
+    }
+
+    public static void Q4_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        Group(g, blocks, q, d, false, results);
+        Group(g + step, blocks, q, d, false, results + 8);
     }
 
     public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)

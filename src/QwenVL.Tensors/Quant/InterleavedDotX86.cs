@@ -54,6 +54,37 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot> : IInterleavedDo
     public static void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results) =>
         Streams8<Q4Rows>(g, step, blocks, q, d, o, results);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Q8_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results) =>
+        Streams2<Q8Rows>(g, step, blocks, q, d, o, results);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Q4_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results) =>
+        Streams2<Q4Rows>(g, step, blocks, q, d, o, results);
+
+    /// <summary>One activation row against 2 groups <paramref name="step"/> bytes apart, in step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Streams2<TFormat>(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+        where TFormat : struct, IRowFormat
+    {
+        // One accumulator per stream, like Streams4: a second x (even and odd blocks) spilled the
+        // 16 ymm registers to the stack.
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        var f16 = new F16Scales();
+        Vector256<byte> constant = TFormat.Constant;
+        int bytes = TFormat.Bytes;
+        for (int b = 0; b < blocks; b++, g += bytes, q += 32)
+        {
+            var x = new XQuads(q);
+            Vector256<int> seed = TFormat.Seed(o + b);
+            Vector256<float> dx = Vector256.Create(d[b]);
+            a0 = TFormat.Row(g, x, seed, dx, constant, f16, a0);
+            a1 = TFormat.Row(g + step, x, seed, dx, constant, f16, a1);
+        }
+        a0.Store(results);
+        a1.Store(results + 8);
+    }
+
     /// <summary>One activation row against 4 groups in step, one block of each per iteration.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Streams4<TFormat>(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
