@@ -252,6 +252,45 @@ public class InterleavedQuantTests
     }
 
     [Theory]
+    [InlineData(DType.Q8_0)]
+    [InlineData(DType.Q4_0)]
+    public void MatMul_InterleavedAvx2Kernel_WidestSums_MatchScalarDefinition(DType dtype)
+    {
+        if (!QuantKernels.IsSupported(QuantKernel.Avx2))
+        {
+            return; // no AVX2 here: the scalar definition is the only kernel
+        }
+        // The AVX2 kernels' int16 steps at their limits: Q4_0 nibbles all 15, whose 4-row kernel sums
+        // 8 vpmaddubsw pairs per block in int16 (8 · 2 · 15 · 127 = 30480 ≤ 32767); Q8_0 bytes at 127,
+        // −127 and −128 (|w| = 128 under the sign trick, a pair 32512); activations ±2 (±127 once
+        // quantized), one sign per 32 values so no block's sum is cancelled inside. 1 and 4 x-rows
+        // (decode and the 4-row tiles), 5 (a padded tile).
+        using CpuBackend cpu = TestData.Cpu(SimdLevel.Vector256);
+        cpu.QuantKernelOverride = QuantKernel.Avx2;
+        using CpuBackend scalar = TestData.Cpu(SimdLevel.Scalar);
+        var random = new Random(TestData.Seed);
+        const int m = 48, k = 320;
+        using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
+        byte[] q8 = [0x7F, 0x81, 0x80];
+        EachBlock(w, dtype, (block, index) => block[2..].Fill(dtype == DType.Q4_0 ? (byte)0xFF : q8[index % 3]));
+        using NativeTensor x8 = Interleave(w);
+        foreach (int n in new[] { 1, 4, 5 })
+        {
+            float[] x = [.. Enumerable.Range(0, n * k).Select(t => t / 32 % 5 == 4 ? -2f : 2f)];
+            var expected = new float[n * m];
+            var actual = new float[n * m];
+            scalar.MatMul(x, n, k, x8.View, [], expected);
+            cpu.MatMul(x, n, k, x8.View, [], actual);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double tolerance = 1e-5 * Math.Max(1.0, Math.Abs(expected[i]));
+                Assert.True(Math.Abs((double)actual[i] - expected[i]) <= tolerance,
+                    $"{dtype} n={n} y[{i / m},{i % m}] = {actual[i]:R}, scalar definition {expected[i]:R}");
+            }
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Cases))]
     public void MatMul_InterleavedDecode_StepsTakenByOtherThreads_MatchOneThreadBitForBit(SimdLevel level, DType dtype)
     {
