@@ -26,6 +26,20 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Tests force a kernel below the best one (the AVX2 kernels on an AVX-VNNI machine).</summary>
     internal QuantKernel? QuantKernelOverride { get; set; }
 
+    /// <summary>
+    /// Whether K-quant prefill (interleaved weights, exact backend) takes the int8 kernels decode uses
+    /// (4 x-rows per call against each step's groups in L2), like Q8_0/Q4_0 prefill, rather than the
+    /// float32 GEMM on exactly dequantized panels. Where the generated 512-bit code runs, a 3B Q4_K_M
+    /// prefilled at 37 against 24 tok/s (526 tokens, Intel, alternating in one process). With only
+    /// 256-bit floats (AVX2: the 6×16 GEMM), the 256-bit int8 kernels win: 64 × 2048 · 2048 × 11008 at
+    /// 152 against 67 GFLOP/s (Q4_K) and 2048 × 11008 at 116 against 58 (Q6_K), 2 threads, AMD EPYC.
+    /// Beside 512-bit floats (AVX-512 without that code) they ran no faster than the GEMM (23.8 against
+    /// 23.8–26.8 tok/s), so there the GEMM stays.
+    /// </summary>
+    private bool KQuantPrefillOnInt8 =>
+        QuantKernel is QuantKernel.AvxVnni512
+        || (Level == SimdLevel.Vector256 && QuantKernel is QuantKernel.Avx2 or QuantKernel.AvxVnni);
+
     private void MatMulQuantized(ReadOnlySpan<float> x, int n, int k, in TensorView w, ReadOnlySpan<float> bias, Span<float> y)
     {
         int m = BackendChecks.MatMul(x.Length, n, k, w, bias.Length, y.Length);
@@ -51,14 +65,11 @@ public sealed unsafe partial class CpuBackend
             return;
         }
         if (n >= GemmMinRows && Precision == MatMulPrecision.Exact && DTypeInfo.BlockFormat(w.DType) is DType.Q4_K or DType.Q6_K
-            && !(DTypeInfo.IsInterleaved(w.DType) && QuantKernel is QuantKernel.AvxVnni512)
+            && !(DTypeInfo.IsInterleaved(w.DType) && KQuantPrefillOnInt8)
             && (BlockingOverride ?? GemmBlocking.Float32).KC % DTypeInfo.BlockSize(w.DType) == 0)
         {
             // K-quant prefill on the exact backend: the float32 GEMM with panels dequantized exactly,
-            // except where the generated 512-bit K-quant code runs: there the int8 kernels decode uses
-            // (4 x-rows per call against each step's 8 groups in L2), like Q8_0/Q4_0 prefill, prefill a
-            // 3B Q4_K_M at 37 against 24 tok/s (526 tokens, alternating in one process). The 256-bit
-            // kernels ran no faster than this GEMM (23.8 against 23.8-26.8), so they serve decode only.
+            // except where the int8 kernels beat it (KQuantPrefillOnInt8).
             RunGemm(x, n, k, w, bias, y, m);
             return;
         }

@@ -242,12 +242,15 @@ public class InterleavedKQuantTests
     [Theory]
     [InlineData(DType.Q4_K)]
     [InlineData(DType.Q6_K)]
-    public void MatMul_KQuantPrefillWithoutZmmCode_EqualsGgmlLayoutExactly(DType dtype)
+    public void MatMul_KQuantPrefillBeside512BitFloats_EqualsGgmlLayoutExactly(DType dtype)
     {
-        // Below the 512-bit level, 6 and more x-rows take the float32 GEMM on the exact backend,
-        // gathering interleaved rows back: the same sums as the ggml layout's GEMM.
-        using var cpu = new CpuBackend(threads: 3, SimdLevel.Vector256);
-        Assert.NotEqual(QuantKernel.AvxVnni512, cpu.QuantKernel);
+        // At the 512-bit level without the generated K-quant code, 6 and more x-rows take the float32
+        // GEMM on the exact backend, gathering interleaved rows back: the same sums as the ggml layout's GEMM.
+        using var cpu = new CpuBackend(threads: 3, SimdLevel.Vector512);
+        if (cpu.Level != SimdLevel.Vector512 || cpu.QuantKernel is QuantKernel.AvxVnni512)
+        {
+            return; // no 512-bit floats here, or the int8 kernels take prefill (the case below)
+        }
         var random = new Random(TestData.Seed);
         foreach ((int n, int m) in new[] { (6, 8), (9, 136), (40, 40) })
         {
@@ -260,6 +263,32 @@ public class InterleavedKQuantTests
             cpu.MatMul(x, n, 512, w.View, bias, expected);
             cpu.MatMul(x, n, 512, x8.View, bias, actual);
             Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
+    public void MatMul_KQuantPrefillOn256BitInt8Kernels_EachRowEqualsItsOneRowCallExactly(DType dtype)
+    {
+        // At the 256-bit level (AVX2 or AVX-VNNI) 6 and more x-rows take the int8 kernels decode uses,
+        // 4 x-rows per call in the one-row kernels' float order: row i equals a one-row call on x-row i.
+        if (!QuantKernels.IsSupported(QuantKernel.Avx2))
+        {
+            return; // no AVX2 here: no interleaved kernels
+        }
+        using var cpu = new CpuBackend(threads: 3, SimdLevel.Vector256);
+        var random = new Random(TestData.Seed);
+        foreach ((int n, int m) in new[] { (6, 8), (9, 136), (40, 40) })
+        {
+            float[] x = TestData.Uniform(random, n * 512, -2f, 2f);
+            using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, 512);
+            using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
+            float[] bias = TestData.Uniform(random, m);
+            var y = new float[n * m];
+            y.AsSpan().Fill(float.NaN);
+            cpu.MatMul(x, n, 512, x8.View, bias, y);
+            AssertEachRowEqualsOneRowCall(cpu, x, n, 512, x8.View, bias, y);
         }
     }
 
