@@ -242,12 +242,7 @@ public class InterleavedQuantTests
             var actual = new float[n * m];
             cpu.MatMul(x, n, k, w.View, [], expected);
             cpu.MatMul(x, n, k, x8.View, [], actual);
-            for (int i = 0; i < expected.Length; i++)
-            {
-                double tolerance = 1e-5 * Math.Max(1.0, Math.Abs(expected[i]));
-                Assert.True(Math.Abs((double)actual[i] - expected[i]) <= tolerance,
-                    $"{cpu.Name} {dtype} n={n} y[{i / m},{i % m}] = {actual[i]:R}, ggml layout {expected[i]:R}");
-            }
+            AssertRelativelyClose(expected, actual, m, $"{cpu.Name} {dtype} n={n}", "ggml layout");
         }
     }
 
@@ -281,12 +276,18 @@ public class InterleavedQuantTests
             var actual = new float[n * m];
             scalar.MatMul(x, n, k, x8.View, [], expected);
             cpu.MatMul(x, n, k, x8.View, [], actual);
-            for (int i = 0; i < expected.Length; i++)
-            {
-                double tolerance = 1e-5 * Math.Max(1.0, Math.Abs(expected[i]));
-                Assert.True(Math.Abs((double)actual[i] - expected[i]) <= tolerance,
-                    $"{dtype} n={n} y[{i / m},{i % m}] = {actual[i]:R}, scalar definition {expected[i]:R}");
-            }
+            AssertRelativelyClose(expected, actual, m, $"{dtype} n={n}", "scalar definition");
+        }
+    }
+
+    /// <summary>Each output within 1e-5 of max(1, |expected|): float accumulation order is all that may differ.</summary>
+    private static void AssertRelativelyClose(float[] expected, float[] actual, int m, string context, string against)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = 1e-5 * Math.Max(1.0, Math.Abs(expected[i]));
+            Assert.True(Math.Abs((double)actual[i] - expected[i]) <= tolerance,
+                $"{context} y[{i / m},{i % m}] = {actual[i]:R}, {against} {expected[i]:R}");
         }
     }
 
