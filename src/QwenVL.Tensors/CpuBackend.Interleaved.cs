@@ -31,7 +31,14 @@ public sealed unsafe partial class CpuBackend
     /// (1 stream 16.3 / 11.2, 3 streams 17.9 / 10.6, 4 streams 14.4 / 10.0; 10 alternating rounds in one
     /// process). So the vendor picks it; tests set both.
     /// </summary>
-    internal int DecodeStreams { get; set; } = CpuVendor.IsAmd ? 2 : 8;
+    internal int DecodeStreams
+    {
+        get => _decodeStreams;
+        set => _decodeStreams = value is 2 or 8 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "the walk has kernels for 2 or 8 streams per thread");
+    }
+
+    private int _decodeStreams = CpuVendor.IsAmd ? 2 : 8;
 
     /// <summary>Takes the next unclaimed step below <paramref name="steps"/> from a shared counter.</summary>
     private static bool TryClaim(ref int counter, int steps, out int step)
