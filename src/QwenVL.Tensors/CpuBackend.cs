@@ -180,10 +180,6 @@ public sealed unsafe partial class CpuBackend : IComputeBackend, IDisposable
 
     private struct ElementwiseJob : IParallelJob
     {
-        // Each op runs over blocks of this many floats (y may alias the input: every kernel reads
-        // an element before it writes it).
-        private const int Block = 256;
-
         public ElementwiseOp Op;
         public float* A, B, Y;
         public int Length, Chunks;
@@ -194,22 +190,25 @@ public sealed unsafe partial class CpuBackend : IComputeBackend, IDisposable
             (int first, int last) = PartitionRange(partition, partitionCount, Chunks);
             int start = first * ChunkElements;
             int end = Math.Min(Length, last * ChunkElements);
-            for (int i = start; i < end; i += Block)
+            int count = end - start;
+            if (count <= 0)
             {
-                int count = Math.Min(Block, end - i);
-                if (Op == ElementwiseOp.Add)
-                {
-                    var y = new Span<float>(Y + i, count);
-                    TensorPrimitives.Add(y, new ReadOnlySpan<float>(A + i, count), y);
-                    continue;
-                }
-                switch (Level)
-                {
-                    case SimdLevel.Vector512: Run<V512Ops, Vector512<float>>(A + i, B + i, Y + i, count); break;
-                    case SimdLevel.Vector256: Run<V256Ops, Vector256<float>>(A + i, B + i, Y + i, count); break;
-                    case SimdLevel.Vector128: Run<V128Ops, Vector128<float>>(A + i, B + i, Y + i, count); break;
-                    default: Run<ScalarOps, float>(A + i, B + i, Y + i, count); break;
-                }
+                return;
+            }
+            // The whole partition in one call (y may alias the input: every kernel reads an element
+            // before it writes it).
+            if (Op == ElementwiseOp.Add)
+            {
+                var y = new Span<float>(Y + start, count);
+                TensorPrimitives.Add(y, new ReadOnlySpan<float>(A + start, count), y);
+                return;
+            }
+            switch (Level)
+            {
+                case SimdLevel.Vector512: Run<V512Ops, Vector512<float>>(A + start, B + start, Y + start, count); break;
+                case SimdLevel.Vector256: Run<V256Ops, Vector256<float>>(A + start, B + start, Y + start, count); break;
+                case SimdLevel.Vector128: Run<V128Ops, Vector128<float>>(A + start, B + start, Y + start, count); break;
+                default: Run<ScalarOps, float>(A + start, B + start, Y + start, count); break;
             }
         }
 

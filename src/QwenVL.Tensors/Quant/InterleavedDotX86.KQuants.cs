@@ -121,17 +121,17 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     {
         Vector256<byte> v0 = Vector256.Load(qs), v1 = Vector256.Load(qs + 32), v2 = Vector256.Load(qs + 64), v3 = Vector256.Load(qs + 96);
         Vector256<short> l0 = Pairs(v0 & low4, Broadcast(x)) + Pairs(v1 & low4, Broadcast(x + 4));
-        Vector256<short> h0 = Pairs(High4(v0, low4), Broadcast(x + 32)) + Pairs(High4(v1, low4), Broadcast(x + 36));
+        Vector256<short> h0 = Pairs(High(v0, low4), Broadcast(x + 32)) + Pairs(High(v1, low4), Broadcast(x + 36));
         Vector256<short> l1 = Pairs(v2 & low4, Broadcast(x + 8)) + Pairs(v3 & low4, Broadcast(x + 12));
-        Vector256<short> h1 = Pairs(High4(v2, low4), Broadcast(x + 40)) + Pairs(High4(v3, low4), Broadcast(x + 44));
+        Vector256<short> h1 = Pairs(High(v2, low4), Broadcast(x + 40)) + Pairs(High(v3, low4), Broadcast(x + 44));
         v0 = Vector256.Load(qs + 128);
         v1 = Vector256.Load(qs + 160);
         v2 = Vector256.Load(qs + 192);
         v3 = Vector256.Load(qs + 224);
         l0 += Pairs(v0 & low4, Broadcast(x + 16)) + Pairs(v1 & low4, Broadcast(x + 20));
-        h0 += Pairs(High4(v0, low4), Broadcast(x + 48)) + Pairs(High4(v1, low4), Broadcast(x + 52));
+        h0 += Pairs(High(v0, low4), Broadcast(x + 48)) + Pairs(High(v1, low4), Broadcast(x + 52));
         l1 += Pairs(v2 & low4, Broadcast(x + 24)) + Pairs(v3 & low4, Broadcast(x + 28));
-        h1 += Pairs(High4(v2, low4), Broadcast(x + 56)) + Pairs(High4(v3, low4), Broadcast(x + 60));
+        h1 += Pairs(High(v2, low4), Broadcast(x + 56)) + Pairs(High(v3, low4), Broadcast(x + 60));
         Vector256<short> ones = Vector256.Create((short)1);
         sums[0] = Avx2.MultiplyAddAdjacent(l0 + l1, ones);
         sums[1] = Avx2.MultiplyAddAdjacent(h0 + h1, ones);
@@ -140,11 +140,6 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// <summary>vpmaddubsw: adjacent u8·s8 products summed in pairs to int16 (AVX2 only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> Pairs(Vector256<byte> u, Vector256<sbyte> s) => Avx2.MultiplyAddAdjacent(u, s);
-
-    /// <summary>The high nibbles moved down to 0..15.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> High4(Vector256<byte> packed, Vector256<byte> low4) =>
-        Vector256.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low4;
 
     /// <summary>2 vectors of packed nibbles (8 values of 8 rows each) into the two low- and two high-nibble chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -287,12 +282,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     private static void StepQ6K(byte* ql, byte* qh, sbyte* x, Vector256<byte> low4, Vector256<byte> bits45,
         ref Vector256<int> a0, ref Vector256<int> a1, ref Vector256<int> a2, ref Vector256<int> a3)
     {
-        Vector256<ushort> lowHalf = Vector256.Load((ushort*)ql), highHalf = Vector256.Load((ushort*)(ql + 256));
-        Vector256<ushort> hb = Vector256.Load((ushort*)qh);
-        Vector256<byte> v0 = (lowHalf.AsByte() & low4) | (Vector256.ShiftLeft(hb, 4).AsByte() & bits45);
-        Vector256<byte> v1 = (highHalf.AsByte() & low4) | (Vector256.ShiftLeft(hb, 2).AsByte() & bits45);
-        Vector256<byte> v2 = (Vector256.ShiftRightLogical(lowHalf, 4).AsByte() & low4) | (hb.AsByte() & bits45);
-        Vector256<byte> v3 = (Vector256.ShiftRightLogical(highHalf, 4).AsByte() & low4) | (Vector256.ShiftRightLogical(hb, 2).AsByte() & bits45);
+        UnpackQ6K(ql, qh, low4, bits45, out Vector256<byte> v0, out Vector256<byte> v1, out Vector256<byte> v2, out Vector256<byte> v3);
         a0 = TDot.Dot(a0, v0, Broadcast(x));
         a1 = TDot.Dot(a1, v1, Broadcast(x + 32));
         a2 = TDot.Dot(a2, v2, Broadcast(x + 64));

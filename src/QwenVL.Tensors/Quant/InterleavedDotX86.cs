@@ -316,7 +316,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot> : IInterleavedDo
         ref Vector256<short> s0, ref Vector256<short> s1, ref Vector256<short> s2, ref Vector256<short> s3)
     {
         Vector256<byte> v = Vector256.Load(wv);
-        Vector256<byte> low = v & m, high = Vector256.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & m;
+        Vector256<byte> low = v & m, high = High(v, m);
         s0 += Avx2.MultiplyAddAdjacent(low, Broadcast(x0 + j)) + Avx2.MultiplyAddAdjacent(high, Broadcast(x0 + j + 16));
         s1 += Avx2.MultiplyAddAdjacent(low, Broadcast(x1 + j)) + Avx2.MultiplyAddAdjacent(high, Broadcast(x1 + j + 16));
         s2 += Avx2.MultiplyAddAdjacent(low, Broadcast(x2 + j)) + Avx2.MultiplyAddAdjacent(high, Broadcast(x2 + j + 16));
