@@ -41,3 +41,15 @@ public sealed class Avx512FactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A fact that is skipped, with the reason shown, without AVX2 (the 256-bit packing paths).</summary>
+public sealed class Avx2FactAttribute : FactAttribute
+{
+    public Avx2FactAttribute()
+    {
+        if (!Avx2.IsSupported)
+        {
+            Skip = "needs AVX2";
+        }
+    }
+}

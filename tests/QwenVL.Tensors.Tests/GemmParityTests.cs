@@ -1,6 +1,6 @@
 // Pins the packed GEMM (CpuBackend.MatMul for n ≥ 16) to ReferenceBackend over odd shapes at every
 // SIMD level, float dtype, with and without bias, on 1 and 3 threads; shrunken blocks push the same
-// shapes through every KC/MC/NC edge. Also pins the AVX-512 packing transposes to the portable loops.
+// shapes through every KC/MC/NC edge. Also pins the AVX-512 and AVX2 packing transposes to the portable loops.
 using QwenVL.Tensors;
 using QwenVL.Tensors.Gemm;
 
@@ -92,6 +92,54 @@ public class GemmParityTests
                 GemmPacking.PackB32((byte*)w.View.Data, dtype, ldw, cols, k0, kc, a, s);
             }
             Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.F16)]
+    [InlineData(DType.BF16)]
+    public unsafe void PackB16_OddDepths_EqualsPortablePacking(DType dtype)
+    {
+        var random = new Random(TestData.Seed);
+        const int ldw = 83;
+        using NativeTensor w = NativeTensor.FromFloats(TestData.Uniform(random, 40 * ldw), dtype, 40, ldw);
+        // Whole 8-k steps only, a 7-k tail, an odd start, a short panel, and fewer k than one step.
+        foreach ((int cols, int k0, int kc) in new[] { (16, 0, 8), (16, 3, 47), (16, 5, 78), (15, 0, 40), (16, 0, 5), (16, 75, 8) })
+        {
+            var expected = new float[kc * 16];
+            var actual = new float[kc * 16];
+            var scratch = new float[16 * kc];
+            fixed (float* e = expected, a = actual, s = scratch)
+            {
+                GemmPacking.PackB((byte*)w.View.Data, dtype, ldw, cols, k0, kc, e, s, 16);
+                GemmPacking.PackB16((byte*)w.View.Data, dtype, ldw, cols, k0, kc, a, s);
+            }
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Avx2Fact]
+    public unsafe void Transpose8_FloatAndBf16Rows_SwapRowsAndLanes()
+    {
+        const int stride = 11; // rows further apart than 8 values, unaligned
+        float[] source = Enumerable.Range(0, 8 * stride).Select(i => (float)i).ToArray();
+        ushort[] bf16 = source.Select(v => (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16)).ToArray(); // small integers are exact in bf16
+        var fromFloats = new float[8 * 13];
+        var fromBf16 = new float[8 * 13];
+        fixed (float* src = source, dst = fromFloats, dst2 = fromBf16)
+        fixed (ushort* src2 = bf16)
+        {
+            Transpose8.Run<FloatRows8>(src, stride, dst, 13);
+            Transpose8.Run<BF16Rows8>(src2, stride, dst2, 13);
+        }
+        for (int i = 0; i < 8; i++)
+        {
+            for (int r = 0; r < 8; r++)
+            {
+                Assert.Equal(source[(r * stride) + i], fromFloats[(i * 13) + r]);
+                Assert.Equal(source[(r * stride) + i], fromBf16[(i * 13) + r]);
+            }
         }
     }
 

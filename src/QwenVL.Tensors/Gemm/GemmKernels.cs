@@ -73,7 +73,7 @@ internal readonly unsafe struct Kernel6x16V256 : IGemmKernel
     public static void PackA(float* x, int ldx, int rows, int k0, int kc, float* dst) => GemmPacking.PackA(x, ldx, rows, k0, kc, dst, 6);
 
     public static void PackB(byte* w, DType dtype, int ldw, int cols, int k0, int kc, float* dst, float* scratch) =>
-        GemmPacking.PackB(w, dtype, ldw, cols, k0, kc, dst, scratch, 16);
+        GemmPacking.PackB16(w, dtype, ldw, cols, k0, kc, dst, scratch);
 
     public static void Tile(float* a, float* b, int slots, float* c, nint ldc, float* init) =>
         GemmKernels<V256Ops, Vector256<float>>.Tile6x2(a, b, slots, c, ldc, init);
@@ -213,28 +213,21 @@ internal static unsafe class GemmKernels<TOps, TVec>
         PrefetchTile(c, ldc, 6);
         TVec c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
         TVec c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
-        for (int p = 0; p < slots; p++)
+        int p = 0;
+        // Four k steps per trip: the single-step loop ran ~4% slower on the AVX2 EPYC (2 threads,
+        // 512×2048·2048×11008), from loop overhead; each accumulator still sums in the same k order.
+        for (; p + 4 <= slots; p += 4)
         {
-            TVec b0 = TOps.Load(ref b[0], 0);
-            TVec b1 = TOps.Load(ref b[0], (nuint)w);
-            TVec x = TOps.Broadcast(a[0]);
-            c00 = TOps.MultiplyAdd(x, b0, c00);
-            c01 = TOps.MultiplyAdd(x, b1, c01);
-            x = TOps.Broadcast(a[1]);
-            c10 = TOps.MultiplyAdd(x, b0, c10);
-            c11 = TOps.MultiplyAdd(x, b1, c11);
-            x = TOps.Broadcast(a[2]);
-            c20 = TOps.MultiplyAdd(x, b0, c20);
-            c21 = TOps.MultiplyAdd(x, b1, c21);
-            x = TOps.Broadcast(a[3]);
-            c30 = TOps.MultiplyAdd(x, b0, c30);
-            c31 = TOps.MultiplyAdd(x, b1, c31);
-            x = TOps.Broadcast(a[4]);
-            c40 = TOps.MultiplyAdd(x, b0, c40);
-            c41 = TOps.MultiplyAdd(x, b1, c41);
-            x = TOps.Broadcast(a[5]);
-            c50 = TOps.MultiplyAdd(x, b0, c50);
-            c51 = TOps.MultiplyAdd(x, b1, c51);
+            Step6x2(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step6x2(a + 6, b + (2 * w), ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step6x2(a + 12, b + (4 * w), ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step6x2(a + 18, b + (6 * w), ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            a += 24;
+            b += 8 * w;
+        }
+        for (; p < slots; p++)
+        {
+            Step6x2(a, b, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             a += 6;
             b += 2 * w;
         }
@@ -255,6 +248,32 @@ internal static unsafe class GemmKernels<TOps, TVec>
         Accumulate(c + (3 * ldc), c30, c31);
         Accumulate(c + (4 * ldc), c40, c41);
         Accumulate(c + (5 * ldc), c50, c51);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step6x2(float* a, float* b, ref TVec c00, ref TVec c01, ref TVec c10, ref TVec c11, ref TVec c20, ref TVec c21,
+        ref TVec c30, ref TVec c31, ref TVec c40, ref TVec c41, ref TVec c50, ref TVec c51)
+    {
+        TVec b0 = TOps.Load(ref b[0], 0);
+        TVec b1 = TOps.Load(ref b[0], (nuint)TOps.Count);
+        TVec x = TOps.Broadcast(a[0]);
+        c00 = TOps.MultiplyAdd(x, b0, c00);
+        c01 = TOps.MultiplyAdd(x, b1, c01);
+        x = TOps.Broadcast(a[1]);
+        c10 = TOps.MultiplyAdd(x, b0, c10);
+        c11 = TOps.MultiplyAdd(x, b1, c11);
+        x = TOps.Broadcast(a[2]);
+        c20 = TOps.MultiplyAdd(x, b0, c20);
+        c21 = TOps.MultiplyAdd(x, b1, c21);
+        x = TOps.Broadcast(a[3]);
+        c30 = TOps.MultiplyAdd(x, b0, c30);
+        c31 = TOps.MultiplyAdd(x, b1, c31);
+        x = TOps.Broadcast(a[4]);
+        c40 = TOps.MultiplyAdd(x, b0, c40);
+        c41 = TOps.MultiplyAdd(x, b1, c41);
+        x = TOps.Broadcast(a[5]);
+        c50 = TOps.MultiplyAdd(x, b0, c50);
+        c51 = TOps.MultiplyAdd(x, b1, c51);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

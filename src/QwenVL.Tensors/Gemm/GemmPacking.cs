@@ -127,6 +127,41 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// <see cref="PackB"/> for 16-column panels (the AVX2 kernel): two 8×8 transposes per 8 k. BF16 and
+    /// F32 rows are read in registers; F16 rows and edges (fewer columns, a k tail) take the portable path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB16(byte* w, DType dtype, int ldw, int cols, int k0, int kc, float* dst, float* scratch)
+    {
+        if (!Avx2.IsSupported || cols != 16 || kc < 8 || dtype is not (DType.F32 or DType.BF16))
+        {
+            PackB(w, dtype, ldw, cols, k0, kc, dst, scratch, 16);
+            return;
+        }
+        int kk = 0;
+        for (; kk + 8 <= kc; kk += 8)
+        {
+            float* d = dst + ((long)kk * 16);
+            if (dtype == DType.F32)
+            {
+                float* rows = (float*)w + k0 + kk;
+                Transpose8.Run<FloatRows8>(rows, ldw, d, 16);
+                Transpose8.Run<FloatRows8>(rows + (8L * ldw), ldw, d + 8, 16);
+            }
+            else
+            {
+                ushort* rows = (ushort*)w + k0 + kk;
+                Transpose8.Run<BF16Rows8>(rows, ldw, d, 16);
+                Transpose8.Run<BF16Rows8>(rows + (8L * ldw), ldw, d + 8, 16);
+            }
+        }
+        if (kk < kc)
+        {
+            PackB(w, dtype, ldw, cols, k0 + kk, kc - kk, dst + ((long)kk * 16), scratch, 16);
+        }
+    }
+
     /// <summary>Weight row <paramref name="row"/>, elements [k0, k0 + kc), as floats: in place for F32, else widened into <paramref name="scratch"/>.</summary>
     public static float* WidenedSegment(byte* w, DType dtype, int ldw, int row, int k0, int kc, float* scratch)
     {
