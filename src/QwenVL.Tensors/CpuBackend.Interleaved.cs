@@ -117,8 +117,9 @@ public sealed unsafe partial class CpuBackend
                     for (int g = gA; g < gB; g++)
                     {
                         byte* w = j.W + (g * groupBytes);
-                        if (q8) { TDot.Q8_0x4(w, blocks, q, d, o, j.K, blocks, results); }
-                        else { TDot.Q4_0x4(w, blocks, q, d, o, j.K, blocks, results); }
+                        // The tile's first 4 x-rows read each group from memory; the rest find it in cache.
+                        if (q8) { TDot.Q8_0x4(w, blocks, q, d, o, j.K, blocks, results, fromMemory: i == i0); }
+                        else { TDot.Q4_0x4(w, blocks, q, d, o, j.K, blocks, results, fromMemory: i == i0); }
                         for (int r = 0; r < 4 && i + r < j.N; r++)
                         {
                             Store(j.Y + ((long)(i + r) * j.M), g * 8, results + (8 * r));

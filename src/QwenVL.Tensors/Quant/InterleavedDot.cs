@@ -37,11 +37,15 @@ internal unsafe interface IInterleavedDot
     /// <summary>Like <see cref="Q8_0w2"/> for Q4_0x8.</summary>
     static abstract void Q4_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results);
 
-    /// <summary>Four activation rows (q + r·qStride; d, o + r·dStride) against one group into results[8r + lane].</summary>
-    static abstract void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results);
+    /// <summary>
+    /// Four activation rows (q + r·qStride; d, o + r·dStride) against one group into results[8r + lane].
+    /// <paramref name="fromMemory"/>: the caller's first read of the group, which may prefetch ahead
+    /// (later x-rows of a prefill tile find it in cache, and prefetching there slowed them).
+    /// </summary>
+    static abstract void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results, bool fromMemory);
 
     /// <summary>Like <see cref="Q8_0x4"/> for Q4_0x8.</summary>
-    static abstract void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results);
+    static abstract void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results, bool fromMemory);
 
     /// <summary>
     /// <paramref name="rows"/> (1 to 4) activation rows (q, d per 32 values) against <paramref name="streams"/>
@@ -105,7 +109,7 @@ internal readonly unsafe struct ScalarInterleavedDot : IInterleavedDot
         Group(g + step, blocks, q, d, false, results + 8);
     }
 
-    public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
+    public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results, bool fromMemory)
     {
         for (int r = 0; r < 4; r++)
         {
@@ -113,7 +117,7 @@ internal readonly unsafe struct ScalarInterleavedDot : IInterleavedDot
         }
     }
 
-    public static void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results)
+    public static void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results, bool fromMemory)
     {
         for (int r = 0; r < 4; r++)
         {
