@@ -171,7 +171,6 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 16 * 4 : 1];
         byte** at = stackalloc byte*[8];
         int pairs = TDot.ZmmKQuants ? streams / 2 : 0;
-        Vector256<byte> low4 = Vector256.Create((byte)0x0F), bits45 = Vector256.Create((byte)0x30);
         for (int sb = 0; sb < superBlocks; sb++, q += 256, d += 8, seeds += 16)
         {
             nint offset = (nint)sb * Q6K;
@@ -181,48 +180,60 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             }
             for (int s = 2 * pairs; s < streams; s++)
             {
-                byte* g = groups[s] + offset;
-                // Sub-block (16 values) 8h + 2k + u: half h, quarter k, values 16u.. of the quarter.
-                // All 27 lines of the next super-block up front: spread over the quarters (7 each, as
-                // Q4_K does) read 13% slower here (paired runs over a 3B model's Q6_K matvecs).
-                PrefetchNext(g, Q6K);
-                QuarterQ6K(g + 16, g + 1040, q, seeds, low4, bits45, sums);
-                QuarterQ6K(g + 144, g + 1168, q + 16, seeds + 1, low4, bits45, sums + 1);
-                QuarterQ6K(g + 528, g + 1296, q + 128, seeds + 8, low4, bits45, sums + 8);
-                QuarterQ6K(g + 656, g + 1424, q + 144, seeds + 9, low4, bits45, sums + 9);
-                // Scale of sub-block j is byte j % 4 of vector j / 4 (ggml's scales[j]); its x block is j / 2.
-                // Four chains (j mod 4), in the order of ApplyQ6KRows, so batched rows equal this bit for bit.
-                byte* sc = g + 1552;
-                Vector256<uint> v = Vector256.Load((uint*)sc);
-                Vector256<float> s0 = Avx.ConvertToVector256Single(sums[0]) * (SignedByte(v, 0) * Vector256.Create(d[0]));
-                Vector256<float> s1 = Avx.ConvertToVector256Single(sums[1]) * (SignedByte(v, 1) * Vector256.Create(d[0]));
-                Vector256<float> s2 = Avx.ConvertToVector256Single(sums[2]) * (SignedByte(v, 2) * Vector256.Create(d[1]));
-                Vector256<float> s3 = Avx.ConvertToVector256Single(sums[3]) * (SignedByte(v, 3) * Vector256.Create(d[1]));
-                v = Vector256.Load((uint*)(sc + 32));
-                s0 = Scaled(sums[4], SignedByte(v, 0), d[2], s0);
-                s1 = Scaled(sums[5], SignedByte(v, 1), d[2], s1);
-                s2 = Scaled(sums[6], SignedByte(v, 2), d[3], s2);
-                s3 = Scaled(sums[7], SignedByte(v, 3), d[3], s3);
-                v = Vector256.Load((uint*)(sc + 64));
-                s0 = Scaled(sums[8], SignedByte(v, 0), d[4], s0);
-                s1 = Scaled(sums[9], SignedByte(v, 1), d[4], s1);
-                s2 = Scaled(sums[10], SignedByte(v, 2), d[5], s2);
-                s3 = Scaled(sums[11], SignedByte(v, 3), d[5], s3);
-                v = Vector256.Load((uint*)(sc + 96));
-                s0 = Scaled(sums[12], SignedByte(v, 0), d[6], s0);
-                s1 = Scaled(sums[13], SignedByte(v, 1), d[6], s1);
-                s2 = Scaled(sums[14], SignedByte(v, 2), d[7], s2);
-                s3 = Scaled(sums[15], SignedByte(v, 3), d[7], s3);
-                MulAdd((s0 + s1) + (s2 + s3), SuperBlockScales(g), Vector256.Load(results + (8 * s))).Store(results + (8 * s));
+                Q6KSuperBlock(groups[s] + offset, q, d, seeds, sums, results + (8 * s));
             }
         }
+    }
+
+    /// <summary>
+    /// One super-block of one group into its 8 results. A method of its own: written inline in
+    /// <see cref="Q6KOneRow"/> (which has stack buffers, so it is compiled once, fully optimized, with
+    /// no later tier), the JIT ran out of inlining budget and left 47 helper calls (broadcasts,
+    /// unpacking, scales) in the loop: 5.8 GB/s from L3 on one AMD EPYC thread.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Q6KSuperBlock(byte* g, sbyte* q, float* d, int* seeds, Vector256<int>* sums, float* result)
+    {
+        Vector256<byte> low4 = Vector256.Create((byte)0x0F), bits45 = Vector256.Create((byte)0x30);
+        // Sub-block (16 values) 8h + 2k + u: half h, quarter k, values 16u.. of the quarter.
+        // All 27 lines of the next super-block up front: spread over the quarters (7 each, as
+        // Q4_K does) read 13% slower here (paired runs over a 3B model's Q6_K matvecs).
+        PrefetchNext(g, Q6K);
+        QuarterQ6K(g + 16, g + 1040, q, seeds, low4, bits45, sums);
+        QuarterQ6K(g + 144, g + 1168, q + 16, seeds + 1, low4, bits45, sums + 1);
+        QuarterQ6K(g + 528, g + 1296, q + 128, seeds + 8, low4, bits45, sums + 8);
+        QuarterQ6K(g + 656, g + 1424, q + 144, seeds + 9, low4, bits45, sums + 9);
+        // Scale of sub-block j is byte j % 4 of vector j / 4 (ggml's scales[j]); its x block is j / 2.
+        // Four chains (j mod 4), in the order of ApplyQ6KRows, so batched rows equal this bit for bit.
+        byte* sc = g + 1552;
+        Vector256<uint> v = Vector256.Load((uint*)sc);
+        Vector256<float> s0 = Avx.ConvertToVector256Single(sums[0]) * (SignedByte(v, 0) * Vector256.Create(d[0]));
+        Vector256<float> s1 = Avx.ConvertToVector256Single(sums[1]) * (SignedByte(v, 1) * Vector256.Create(d[0]));
+        Vector256<float> s2 = Avx.ConvertToVector256Single(sums[2]) * (SignedByte(v, 2) * Vector256.Create(d[1]));
+        Vector256<float> s3 = Avx.ConvertToVector256Single(sums[3]) * (SignedByte(v, 3) * Vector256.Create(d[1]));
+        v = Vector256.Load((uint*)(sc + 32));
+        s0 = Scaled(sums[4], SignedByte(v, 0), d[2], s0);
+        s1 = Scaled(sums[5], SignedByte(v, 1), d[2], s1);
+        s2 = Scaled(sums[6], SignedByte(v, 2), d[3], s2);
+        s3 = Scaled(sums[7], SignedByte(v, 3), d[3], s3);
+        v = Vector256.Load((uint*)(sc + 64));
+        s0 = Scaled(sums[8], SignedByte(v, 0), d[4], s0);
+        s1 = Scaled(sums[9], SignedByte(v, 1), d[4], s1);
+        s2 = Scaled(sums[10], SignedByte(v, 2), d[5], s2);
+        s3 = Scaled(sums[11], SignedByte(v, 3), d[5], s3);
+        v = Vector256.Load((uint*)(sc + 96));
+        s0 = Scaled(sums[12], SignedByte(v, 0), d[6], s0);
+        s1 = Scaled(sums[13], SignedByte(v, 1), d[6], s1);
+        s2 = Scaled(sums[14], SignedByte(v, 2), d[7], s2);
+        s3 = Scaled(sums[15], SignedByte(v, 3), d[7], s3);
+        MulAdd((s0 + s1) + (s2 + s3), SuperBlockScales(g), Vector256.Load(result)).Store(result);
     }
 
     /// <summary>
     /// Values l..l+15 of each quarter k of a half (l = 0 or 16) for 8 rows: 4 ql vectors of each 32-byte
     /// half, 4 qh vectors; quarter k's sum goes to sums[2k].
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void QuarterQ6K(byte* ql, byte* qh, sbyte* x, int* seeds, Vector256<byte> low4, Vector256<byte> bits45, Vector256<int>* sums)
     {
         Vector256<int> a0 = Vector256.Create(seeds[0]), a1 = Vector256.Create(seeds[2]);
