@@ -97,10 +97,14 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             for (int s = 2 * pairs; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
-                PrefetchNext(g, Q6K);
+                // Spread like the one-row kernel's: 4 x-rows read 7.4 GB/s with all 27 lines up front, 9.7 spread (AMD EPYC, 2 threads).
+                PrefetchQuarterQ6K(g, 0);
                 QuarterQ6KRows<TRows>(g + 16, g + 1040, x, seed, k, sums);
+                PrefetchQuarterQ6K(g, 1);
                 QuarterQ6KRows<TRows>(g + 144, g + 1168, x + 16, seed + 1, k, sums + 1);
+                PrefetchQuarterQ6K(g, 2);
                 QuarterQ6KRows<TRows>(g + 528, g + 1296, x + 128, seed + 8, k, sums + 8);
+                PrefetchQuarterQ6K(g, 3);
                 QuarterQ6KRows<TRows>(g + 656, g + 1424, x + 144, seed + 9, k, sums + 9);
                 ApplyQ6KRows<TRows>(g, sums, scales, d + (8 * sb), k, results + (8 * s));
             }
