@@ -35,7 +35,7 @@ internal static unsafe class Bf16Packing
     }
 
     /// <summary><see cref="PackA"/> 16 slots (32 k) at a time: vector rounding, then a 16×16 transpose.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void PackA12(float* x, int ldx, int rows, int k0, int kc, uint* dst)
     {
         if (!Avx512F.IsSupported || rows != 12 || kc < 32)
@@ -81,7 +81,7 @@ internal static unsafe class Bf16Packing
     }
 
     /// <summary><see cref="PackB"/> for full panels of BF16 weights: rows are already pairs, so it is a pure 32-bit transpose.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void PackB32(byte* w, DType dtype, int ldw, int cols, int k0, int kc, uint* dst)
     {
         if (!Avx512F.IsSupported || dtype != DType.BF16 || cols != 32 || kc < 32 || k0 % 2 != 0)

@@ -111,13 +111,17 @@ internal readonly unsafe struct Kernel6x2Scalar : IGemmKernel
         GemmKernels<ScalarOps, float>.Tile6x2(a, b, slots, c, ldc, init);
 }
 
-/// <summary>The tile loops, generic over vector width; "x2" means two vectors of columns per row.</summary>
+/// <summary>
+/// The tile loops, generic over vector width; "x2" means two vectors of columns per row. They (and the
+/// packers) are never inlined: inlined into a caller, the JIT ran out of its inlining budget and left
+/// the k-step and store helpers as calls inside the loop (seen in Kernel6x16V256.Tile's tier-1 code).
+/// </summary>
 internal static unsafe class GemmKernels<TOps, TVec>
     where TOps : struct, ISimdOps<TVec>
     where TVec : struct
 {
     /// <summary>12 rows × 2 vectors. Needs 24 accumulators + 3 temporaries: only for 32-register ISAs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Tile12x2(float* a, float* b, int slots, float* c, nint ldc, float* init)
     {
         int w = TOps.Count;
@@ -206,7 +210,7 @@ internal static unsafe class GemmKernels<TOps, TVec>
     }
 
     /// <summary>6 rows × 2 vectors: 12 accumulators + 3 temporaries fit 16-register ISAs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Tile6x2(float* a, float* b, int slots, float* c, nint ldc, float* init)
     {
         int w = TOps.Count;

@@ -34,7 +34,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary><see cref="PackA"/> for 12-row panels: 16 k at a time through a 16×16 transpose (rows 12–15 zero).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void PackA12(float* x, int ldx, int rows, int k0, int kc, float* dst)
     {
         if (!Avx512F.IsSupported || rows != 12 || kc < 16)
@@ -82,7 +82,7 @@ internal static unsafe class GemmPacking
     /// <see cref="PackB"/> for 32-column panels: two 16×16 transposes per 16 k. BF16 rows are widened
     /// in registers; F16 rows are first widened into <paramref name="scratch"/> (32·kc floats).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void PackB32(byte* w, DType dtype, int ldw, int cols, int k0, int kc, float* dst, float* scratch)
     {
         if (!Avx512F.IsSupported || cols != 32 || kc < 16)
@@ -131,7 +131,7 @@ internal static unsafe class GemmPacking
     /// <see cref="PackB"/> for 16-column panels (the AVX2 kernel): two 8×8 transposes per 8 k. BF16 and
     /// F32 rows are read in registers; F16 rows and edges (fewer columns, a k tail) take the portable path.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void PackB16(byte* w, DType dtype, int ldw, int cols, int k0, int kc, float* dst, float* scratch)
     {
         if (!Avx2.IsSupported || cols != 16 || kc < 8 || dtype is not (DType.F32 or DType.BF16))
