@@ -73,47 +73,35 @@ public class GemmParityTests
     }
 
     [Theory]
-    [InlineData(DType.F32)]
-    [InlineData(DType.F16)]
-    [InlineData(DType.BF16)]
-    public unsafe void PackB32_OddDepths_EqualsPortablePacking(DType dtype)
+    [InlineData(DType.F32, 32)]
+    [InlineData(DType.F16, 32)]
+    [InlineData(DType.BF16, 32)]
+    [InlineData(DType.F32, 16)]
+    [InlineData(DType.F16, 16)]
+    [InlineData(DType.BF16, 16)]
+    public unsafe void PackBVectorized_OddDepths_EqualsPortablePacking(DType dtype, int width)
     {
         var random = new Random(TestData.Seed);
         const int ldw = 83;
         using NativeTensor w = NativeTensor.FromFloats(TestData.Uniform(random, 40 * ldw), dtype, 40, ldw);
-        foreach ((int cols, int k0, int kc) in new[] { (32, 0, 16), (32, 3, 47), (32, 5, 78), (31, 0, 40), (32, 0, 5) })
+        // Whole transpose steps only (16 k for the 32-column packer, 8 for the 16-column one), a tail,
+        // an odd start, a short panel, fewer k than one step, and a start near the row's end.
+        foreach ((int cols, int k0, int kc) in new[] { (width, 0, 16), (width, 3, 47), (width, 5, 78), (width - 1, 0, 40), (width, 0, 5), (width, 75, 8) })
         {
-            var expected = new float[kc * 32];
-            var actual = new float[kc * 32];
-            var scratch = new float[32 * kc];
+            var expected = new float[kc * width];
+            var actual = new float[kc * width];
+            var scratch = new float[width * kc];
             fixed (float* e = expected, a = actual, s = scratch)
             {
-                GemmPacking.PackB((byte*)w.View.Data, dtype, ldw, cols, k0, kc, e, s, 32);
-                GemmPacking.PackB32((byte*)w.View.Data, dtype, ldw, cols, k0, kc, a, s);
-            }
-            Assert.Equal(expected, actual);
-        }
-    }
-
-    [Theory]
-    [InlineData(DType.F32)]
-    [InlineData(DType.F16)]
-    [InlineData(DType.BF16)]
-    public unsafe void PackB16_OddDepths_EqualsPortablePacking(DType dtype)
-    {
-        var random = new Random(TestData.Seed);
-        const int ldw = 83;
-        using NativeTensor w = NativeTensor.FromFloats(TestData.Uniform(random, 40 * ldw), dtype, 40, ldw);
-        // Whole 8-k steps only, a 7-k tail, an odd start, a short panel, and fewer k than one step.
-        foreach ((int cols, int k0, int kc) in new[] { (16, 0, 8), (16, 3, 47), (16, 5, 78), (15, 0, 40), (16, 0, 5), (16, 75, 8) })
-        {
-            var expected = new float[kc * 16];
-            var actual = new float[kc * 16];
-            var scratch = new float[16 * kc];
-            fixed (float* e = expected, a = actual, s = scratch)
-            {
-                GemmPacking.PackB((byte*)w.View.Data, dtype, ldw, cols, k0, kc, e, s, 16);
-                GemmPacking.PackB16((byte*)w.View.Data, dtype, ldw, cols, k0, kc, a, s);
+                GemmPacking.PackB((byte*)w.View.Data, dtype, ldw, cols, k0, kc, e, s, width);
+                if (width == 32)
+                {
+                    GemmPacking.PackB32((byte*)w.View.Data, dtype, ldw, cols, k0, kc, a, s);
+                }
+                else
+                {
+                    GemmPacking.PackB16((byte*)w.View.Data, dtype, ldw, cols, k0, kc, a, s);
+                }
             }
             Assert.Equal(expected, actual);
         }

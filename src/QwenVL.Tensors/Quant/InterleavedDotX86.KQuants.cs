@@ -347,7 +347,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// end) of the next super-block of the group at <paramref name="g"/> (Q6_K). As for Q4_0 (8 blocks,
     /// 1152 bytes ahead), the hardware prefetcher alone does not keep the streams fed. Spread over the
     /// 4 quarters, not all 27 lines up front: 2048 × 11008 from memory, 2 threads on the AMD EPYC,
-    /// 12.0 → 17.3 GB/s (medians of 13 alternating rounds; 1¾ or 2¼ super-blocks ahead within ±4%).
+    /// 12.0 → 17.3 GB/s (medians of 13 alternating rounds; starting ¾ or 1¼ super-blocks ahead
+    /// instead of 1 moved it within ±4%).
     /// An earlier Intel measurement had favoured the up-front form, while the kernel around it still
     /// made helper calls (see Q6KSuperBlock).
     /// </summary>
