@@ -272,7 +272,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot> : IInterleavedDo
         {
             if (fromMemory)
             {
-                PrefetchBlock(g + PrefetchQ8x4, Q8);
+                Prefetch5(g + PrefetchQ8x4); // Q8_0x8's 272-byte block
             }
             Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero, s2 = Vector256<int>.Zero, s3 = Vector256<int>.Zero;
             SignStep(g + 16, 0, q, x1, x2, x3, ref s0, ref s1, ref s2, ref s3);
@@ -310,7 +310,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot> : IInterleavedDo
         {
             if (fromMemory)
             {
-                PrefetchBlock(g + PrefetchQ4x4, Q4);
+                Prefetch3(g + PrefetchQ4x4); // Q4_0x8's 144-byte block
             }
             Vector256<short> s0 = Vector256<short>.Zero, s1 = Vector256<short>.Zero, s2 = Vector256<short>.Zero, s3 = Vector256<short>.Zero;
             PairStep(g + 16, 0, m, q, x1, x2, x3, ref s0, ref s1, ref s2, ref s3);
@@ -324,16 +324,6 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot> : IInterleavedDo
             a3 = Accumulate(Seed(o + o3) + Avx2.MultiplyAddAdjacent(s3, ones), dw * Vector256.Create(d[o3]), a3);
         }
         Store4(results, a0, a1, a2, a3);
-    }
-
-    /// <summary>Prefetches the 64-byte lines of one block of <paramref name="bytes"/> bytes (3 for Q4_0x8's 144, 5 for Q8_0x8's 272).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchBlock(byte* p, int bytes)
-    {
-        for (int line = 0; line < bytes; line += 64)
-        {
-            Sse.Prefetch0(p + line);
-        }
     }
 
     /// <summary>Packed vector c (values 4c.. low, 16 + 4c.. high, of 8 rows) against the 4 x-rows, into int16 sums.</summary>
