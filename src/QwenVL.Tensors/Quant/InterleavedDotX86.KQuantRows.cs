@@ -32,6 +32,17 @@ internal readonly struct FourRows : IRowCount
     public static int Count => 4;
 }
 
+/// <summary>Groups of 8 weight rows a K-quant step walks together (Q4_K on AVX2: one, or a pair sharing x's broadcasts).</summary>
+internal readonly struct OneGroup : IRowCount
+{
+    public static int Count => 1;
+}
+
+internal readonly struct TwoGroups : IRowCount
+{
+    public static int Count => 2;
+}
+
 internal readonly unsafe partial struct X86InterleavedDot<TDot>
 {
     public static void Q4_K(byte** groups, int streams, int superBlocks, int rows, sbyte* q, float* d, float* xs, float* results)

@@ -24,6 +24,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// vpdpbusd cannot address: two register moves per dot, and one-thread matvecs from L2 at 0.54 of
     /// Q4_0's bytes per second (0.67 in two phases, 0.71 with the 0xF0 mask in a register; paired runs).
     /// The group's accumulators live in <paramref name="results"/> (one load and store per 1152 bytes).
+    /// AVX2 without VNNI takes <see cref="Q4KSuperBlockAvx2"/> per super-block and group instead.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit] // the stack buffers are written before read
     private static void Q4KOneRow(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
@@ -33,6 +34,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             Vector256<float>.Zero.Store(results + (8 * s));
         }
         Vector256<int>* sums = stackalloc Vector256<int>[8];
+        Vector256<short>* sc = stackalloc Vector256<short>[8]; // AVX2 only (Q4KSuperBlockAvx2)
+        Vector256<float>* mins = stackalloc Vector256<float>[8];
         Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 8 * 4 : 1];
         byte** at = stackalloc byte*[8];
         // Pairs of groups go through the 512-bit path (InterleavedDotX86.Zmm.cs); an odd last one stays here.
@@ -49,6 +52,11 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             for (int s = 2 * pairs; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
+                if (!TDot.WideProducts)
+                {
+                    Q4KSuperBlockAvx2(g, q, d, xs, sums, sc, mins, results + (8 * s));
+                    continue;
+                }
                 // The next super-block of this group: 3 lines before each chunk and the last 6 before the
                 // scales are applied, so memory keeps reading through that step (3-4% faster than 5 lines
                 // before each chunk, which read 6-8% faster than all 18 at once; paired runs, 2 threads).
@@ -92,15 +100,13 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         }
     }
 
-    /// <summary>Sub-blocks 2c and 2c+1 of 8 rows (8 vectors of packed nibbles against x[0..64)) into sums[0], sums[1].</summary>
+    /// <summary>
+    /// Sub-blocks 2c and 2c+1 of 8 rows (8 vectors of packed nibbles against x[0..64)) into sums[0], sums[1].
+    /// Reached with wide products only (VNNI): AVX2 takes <see cref="ChunkQ4KAvx2"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ChunkQ4K(byte* qs, sbyte* x, Vector256<byte> low4, Vector256<byte> high4, Vector256<int>* sums)
     {
-        if (!TDot.WideProducts)
-        {
-            ChunkQ4KPairs(qs, x, low4, sums);
-            return;
-        }
         // Written out (the JIT does not unroll): constant offsets instead of index arithmetic per step.
         Vector256<int> l0 = Vector256<int>.Zero, h0 = Vector256<int>.Zero, l1 = Vector256<int>.Zero, h1 = Vector256<int>.Zero;
         StepQ4K(qs, x, low4, high4, ref l0, ref h0, ref l1, ref h1);
@@ -109,32 +115,6 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         StepQ4K(qs + 192, x + 24, low4, high4, ref l0, ref h0, ref l1, ref h1);
         sums[0] = l0 + l1;
         sums[1] = h0 + h1;
-    }
-
-    /// <summary>
-    /// <see cref="ChunkQ4K"/> on AVX2: each sub-block's 8 vpmaddubsw results are summed in int16 lanes
-    /// and widened by one vpmaddwd, not one per product. Exact: a pair is at most 2·15·127 = 3810 in
-    /// magnitude, 8 of them 30480 &lt; 32767. That is 9 multiplies per sub-block instead of 16.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ChunkQ4KPairs(byte* qs, sbyte* x, Vector256<byte> low4, Vector256<int>* sums)
-    {
-        Vector256<byte> v0 = Vector256.Load(qs), v1 = Vector256.Load(qs + 32), v2 = Vector256.Load(qs + 64), v3 = Vector256.Load(qs + 96);
-        Vector256<short> l0 = Pairs(v0 & low4, Broadcast(x)) + Pairs(v1 & low4, Broadcast(x + 4));
-        Vector256<short> h0 = Pairs(High(v0, low4), Broadcast(x + 32)) + Pairs(High(v1, low4), Broadcast(x + 36));
-        Vector256<short> l1 = Pairs(v2 & low4, Broadcast(x + 8)) + Pairs(v3 & low4, Broadcast(x + 12));
-        Vector256<short> h1 = Pairs(High(v2, low4), Broadcast(x + 40)) + Pairs(High(v3, low4), Broadcast(x + 44));
-        v0 = Vector256.Load(qs + 128);
-        v1 = Vector256.Load(qs + 160);
-        v2 = Vector256.Load(qs + 192);
-        v3 = Vector256.Load(qs + 224);
-        l0 += Pairs(v0 & low4, Broadcast(x + 16)) + Pairs(v1 & low4, Broadcast(x + 20));
-        h0 += Pairs(High(v0, low4), Broadcast(x + 48)) + Pairs(High(v1, low4), Broadcast(x + 52));
-        l1 += Pairs(v2 & low4, Broadcast(x + 24)) + Pairs(v3 & low4, Broadcast(x + 28));
-        h1 += Pairs(High(v2, low4), Broadcast(x + 56)) + Pairs(High(v3, low4), Broadcast(x + 60));
-        Vector256<short> ones = Vector256.Create((short)1);
-        sums[0] = Avx2.MultiplyAddAdjacent(l0 + l1, ones);
-        sums[1] = Avx2.MultiplyAddAdjacent(h0 + h1, ones);
     }
 
     /// <summary>vpmaddubsw: adjacent u8·s8 products summed in pairs to int16 (AVX2 only).</summary>

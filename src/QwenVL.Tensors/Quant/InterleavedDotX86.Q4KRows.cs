@@ -18,7 +18,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// leaves the VEX dot products ymm0-15). Broadcasts are loads: one group at a time took 9 loads
     /// per 8 dot products at 4 x-rows; dropping half of them (a wrong-result probe) ran 1.2× faster,
     /// and this order, 6 loads per 8, 7% faster (one thread, L2-resident matvecs, paired). The scales
-    /// and mins go to a stack buffer as floats once per group.
+    /// and mins go to a stack buffer as floats once per group. AVX2 without VNNI takes
+    /// <see cref="Q4KRowsSuperBlockAvx2{TRows, TGroups}"/> per super-block instead (int16 sums, scales in the integer step).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit] // the stack buffers are written before read
     private static void Q4KRows<TRows>(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
@@ -33,7 +34,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             }
         }
         Vector256<int>* sums = stackalloc Vector256<int>[2 * 8 * 4];
-        Vector256<float>* scales = stackalloc Vector256<float>[16];
+        Vector256<float>* scales = stackalloc Vector256<float>[16]; // AVX2: the two groups' mins
+        Vector256<short>* sc = stackalloc Vector256<short>[16]; // AVX2 only: the two groups' int16 scales
         Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 8 * 4 * TRows.Count : 1];
         byte** at = stackalloc byte*[8];
         int pairs = TDot.ZmmKQuants ? streams / 2 : 0;
@@ -49,6 +51,11 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             for (; s + 1 < streams; s += 2)
             {
                 byte* g0 = groups[s] + offset, g1 = groups[s + 1] + offset;
+                if (!TDot.WideProducts)
+                {
+                    Q4KRowsSuperBlockAvx2<TRows, TwoGroups>(g0, g1, x, k, sums, sc, scales, d + (8 * sb), xs + (8 * sb), results + (8 * s));
+                    continue;
+                }
                 for (int c = 0; c < 4; c++)
                 {
                     // The next super-block of both groups, 5 lines of each before each chunk (as one-row).
@@ -62,12 +69,19 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             if (s < streams)
             {
                 byte* g = groups[s] + offset;
-                for (int c = 0; c < 4; c++)
+                if (!TDot.WideProducts)
                 {
-                    Prefetch5(g + Q4K + (320 * c));
-                    ChunkQ4KRows<TRows>(g + 128 + (256 * c), x + (64 * c), k, sums + (2 * c));
+                    Q4KRowsSuperBlockAvx2<TRows, OneGroup>(g, g, x, k, sums, sc, scales, d + (8 * sb), xs + (8 * sb), results + (8 * s));
                 }
-                ApplyQ4KRows<TRows>(g, sums, scales, d + (8 * sb), xs + (8 * sb), k, results + (8 * s));
+                else
+                {
+                    for (int c = 0; c < 4; c++)
+                    {
+                        Prefetch5(g + Q4K + (320 * c));
+                        ChunkQ4KRows<TRows>(g + 128 + (256 * c), x + (64 * c), k, sums + (2 * c));
+                    }
+                    ApplyQ4KRows<TRows>(g, sums, scales, d + (8 * sb), xs + (8 * sb), k, results + (8 * s));
+                }
             }
         }
     }
