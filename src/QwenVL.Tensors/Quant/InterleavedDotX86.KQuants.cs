@@ -33,9 +33,9 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         {
             Vector256<float>.Zero.Store(results + (8 * s));
         }
-        Vector256<int>* sums = stackalloc Vector256<int>[8];
-        Vector256<short>* sc = stackalloc Vector256<short>[8]; // AVX2 only (Q4KSuperBlockAvx2)
-        Vector256<float>* mins = stackalloc Vector256<float>[8];
+        Vector256<int>* sums = stackalloc Vector256<int>[TDot.WideProducts ? 8 : 40]; // AVX2 pairs: the second group's at 32
+        Vector256<short>* sc = stackalloc Vector256<short>[16]; // AVX2 only: two groups' int16 scales and float mins
+        Vector256<float>* mins = stackalloc Vector256<float>[16];
         Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 8 * 4 : 1];
         byte** at = stackalloc byte*[8];
         // Pairs of groups go through the 512-bit path (InterleavedDotX86.Zmm.cs); an odd last one stays here.
@@ -49,7 +49,19 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             {
                 Q4KZmm<OneRow>(groups, pairs, offset, at, q, 0, wide, d, xs, results); // k is unused with one x-row
             }
-            for (int s = 2 * pairs; s < streams; s++)
+            int first = 2 * pairs;
+            if (!TDot.WideProducts)
+            {
+                // AVX2: two groups at a time share x's broadcasts (the batched kernel at one x-row; k is
+                // unused). 2048 × 11008 from memory, 2 threads, AMD EPYC: 16.7 GB/s against 15.8 one group
+                // at a time, 37.4 against 36.0 from L3 (medians of 31 alternating rounds).
+                for (; first + 1 < streams; first += 2)
+                {
+                    Q4KRowsSuperBlockAvx2<OneRow, TwoGroups>(groups[first] + offset, groups[first + 1] + offset, q, 0, sums, sc, mins, d, xs,
+                        results + (8 * first));
+                }
+            }
+            for (int s = first; s < streams; s++)
             {
                 byte* g = groups[s] + offset;
                 if (!TDot.WideProducts)

@@ -129,7 +129,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     }
 
     /// <summary>
-    /// One super-block of TGroups groups (1 or 2, at g0 and g1) against TRows x-rows (x-row i at x + i·k):
+    /// One super-block of TGroups groups (1 or 2, at g0 and g1) against TRows x-rows (1-4; x-row i at x + i·k):
     /// the scales of both groups, the 4 chunks (every x-row's broadcast serves both groups), then the
     /// float step. Prefetches as <see cref="Q4KRows{TRows}"/>. results: group 0's 8 lanes of x-row 0
     /// (group 1 at + 8, x-row i at + 64i).
@@ -190,7 +190,10 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         StepQ4KRowsAvx2<TRows, TGroups>(qs0 + 224, qs1 + 224, x + 28, k, low4, high, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
         Vector256<short> s0 = sc[0];
         sums[0] = Avx2.MultiplyAddAdjacent(a0, s0);
-        sums[8] = Avx2.MultiplyAddAdjacent(a1, s0);
+        if (TRows.Count > 1)
+        {
+            sums[8] = Avx2.MultiplyAddAdjacent(a1, s0);
+        }
         if (TRows.Count > 2)
         {
             sums[16] = Avx2.MultiplyAddAdjacent(a2, s0);
@@ -203,7 +206,10 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         {
             Vector256<short> s1 = sc[8];
             sums[32] = Avx2.MultiplyAddAdjacent(b0, s1);
-            sums[40] = Avx2.MultiplyAddAdjacent(b1, s1);
+            if (TRows.Count > 1)
+            {
+                sums[40] = Avx2.MultiplyAddAdjacent(b1, s1);
+            }
             if (TRows.Count > 2)
             {
                 sums[48] = Avx2.MultiplyAddAdjacent(b2, s1);
@@ -232,7 +238,10 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             w1 = high ? High(v1, low4) : v1 & low4;
         }
         StepRow<TGroups>(w0, w1, Broadcast(x), ref a0, ref b0);
-        StepRow<TGroups>(w0, w1, Broadcast(x + k), ref a1, ref b1);
+        if (TRows.Count > 1)
+        {
+            StepRow<TGroups>(w0, w1, Broadcast(x + k), ref a1, ref b1);
+        }
         if (TRows.Count > 2)
         {
             StepRow<TGroups>(w0, w1, Broadcast(x + (2 * k)), ref a2, ref b2);
