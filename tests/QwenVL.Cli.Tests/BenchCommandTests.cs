@@ -85,6 +85,22 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BenchJson_StreamsOverRounds_ReportsTheMedianRoundRatioWithinItsRange()
+    {
+        CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "none", "--prompt-tokens", "4",
+            "--gen-tokens", "4", "--repeat", "3", "--warmup", "0", "--streams", "2", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        JsonNode json = JsonNode.Parse(r.Stdout)!;
+        Assert.Equal(2, json["streams"]!.GetValue<int>());
+        Assert.Equal(3, json["batch_rounds"]!.GetValue<int>());
+        double speedup = json["batch_speedup"]!.GetValue<double>(), min = json["batch_speedup_min"]!.GetValue<double>();
+        double max = json["batch_speedup_max"]!.GetValue<double>();
+        Assert.True(min > 0 && min <= speedup && speedup <= max, r.Stdout);
+        Assert.True(json["single_stream_decode_tokens_per_s"]!.GetValue<double>() > 0, r.Stdout);
+        Assert.True(json["batched_decode_tokens_per_s"]!.GetValue<double>() > 0, r.Stdout);
+    }
+
+    [Fact]
     public async Task BenchJson_SecondTurn_ReusesTheFirstTurnsPrefixAndSkipsTheVisionTower()
     {
         CliResult r = await Qwenvl.Run("bench", "--model", Fixtures.Model("qwen2.5-vl-tiny"), "--image-size", "112x112", "--prompt-tokens", "4",

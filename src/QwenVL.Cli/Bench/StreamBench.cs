@@ -2,7 +2,8 @@
 // the engine's continuous-batching scheduler (short text prompts, greedy). Every token's arrival is
 // time-stamped; the aggregate rate counts the tokens that arrive while all N streams are decoding
 // (from the last stream's first token to the first stream's last token), so the streams' prefills,
-// which the scheduler runs one after another, are not billed as decode time.
+// which the scheduler runs one after another, are not billed as decode time. With --repeat R the
+// pair is measured R times, alternating, and the speed-up is the median of the rounds' own ratios.
 using System.Diagnostics;
 using QwenVL.Engine;
 using QwenVL.Engine.Conversations;
@@ -11,18 +12,38 @@ using QwenVL.Models;
 
 namespace QwenVL.Cli.Bench;
 
-/// <summary>Single-stream and batched decode rates.</summary>
-public sealed record StreamBenchResult(int Streams, double SingleTokensPerSecond, double BatchedTokensPerSecond)
+/// <summary>
+/// Single-stream and batched decode rates of each round (one stream, then N at once). The rates are
+/// medians over the rounds and the speed-up is the median of each round's own ratio: on a shared
+/// machine the memory rate drifts by 30% within minutes, and a ratio of two rates measured a minute
+/// apart carries that drift (one round on the AMD EPYC VM gave 1.79× and 2.90× ten minutes apart).
+/// </summary>
+public sealed record StreamBenchResult(int Streams, IReadOnlyList<double> Single, IReadOnlyList<double> Batched)
 {
-    /// <summary>Aggregate speed-up of N streams over one.</summary>
-    public double Speedup => SingleTokensPerSecond > 0 ? BatchedTokensPerSecond / SingleTokensPerSecond : 0;
+    /// <summary>Rounds measured.</summary>
+    public int Rounds => Single.Count;
+
+    /// <summary>Median single-stream decode tokens/s.</summary>
+    public double SingleTokensPerSecond => BenchReport.MedianOf([.. Single]);
+
+    /// <summary>Median aggregate decode tokens/s of the N streams.</summary>
+    public double BatchedTokensPerSecond => BenchReport.MedianOf([.. Batched]);
+
+    /// <summary>Each round's aggregate speed-up of N streams over one (0 where a round has no single rate).</summary>
+    public IEnumerable<double> RoundSpeedups => Single.Zip(Batched, (one, many) => one > 0 ? many / one : 0);
+
+    /// <summary>Median over the rounds of N streams' aggregate rate over one stream's.</summary>
+    public double Speedup => Rounds == 0 ? 0 : BenchReport.MedianOf([.. RoundSpeedups]);
 }
 
 /// <summary>Measures continuous batching.</summary>
 public static class StreamBench
 {
-    /// <summary>Runs one stream, then <paramref name="streams"/> at once, each decoding <paramref name="tokens"/> tokens.</summary>
-    public static async Task<StreamBenchResult> Run(string folder, ModelLoadOptions load, int streams, int tokens, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="rounds"/> rounds of one stream and then <paramref name="streams"/> at once,
+    /// each decoding <paramref name="tokens"/> tokens, after one short warm-up generation.
+    /// </summary>
+    public static async Task<StreamBenchResult> Run(string folder, ModelLoadOptions load, int streams, int tokens, int rounds, CancellationToken ct)
     {
         using InferenceEngine engine = InferenceEngine.Load(folder, load,
             new EngineOptions { MaxBatch = streams, SessionCacheBytes = 0, MinSessionCapacity = 256 });
@@ -31,10 +52,16 @@ public static class StreamBench
         Conversation Prompt(int i) => new([ChatMessage.FromText("user", $"Stream {i}: describe a harbour at dawn.")]);
 
         await engine.CompleteAsync(Prompt(99), options with { MaxTokens = 2 }, ct); // warm-up (JIT, pool threads)
-        long[] one = await Arrivals(engine, Prompt(0), options, ct);
-        double single = WindowRate([one]);
-        long[][] many = await Task.WhenAll(Enumerable.Range(1, streams).Select(i => Arrivals(engine, Prompt(i), options, ct)));
-        return new StreamBenchResult(streams, single, WindowRate(many));
+        var single = new List<double>(rounds);
+        var batched = new List<double>(rounds);
+        for (int round = 0; round < rounds; round++)
+        {
+            long[] one = await Arrivals(engine, Prompt(0), options, ct);
+            single.Add(WindowRate([one]));
+            long[][] many = await Task.WhenAll(Enumerable.Range(1, streams).Select(i => Arrivals(engine, Prompt(i), options, ct)));
+            batched.Add(WindowRate(many));
+        }
+        return new StreamBenchResult(streams, single, batched);
     }
 
     /// <summary>Stopwatch timestamps of every token of one generation.</summary>

@@ -21,7 +21,7 @@ public static class BenchCommand
         var weights = new Option<string?>("--weights") { Description = "bf16 or f32 (synthetic dtype), q8 or q4 (quantize at load); default bf16 / as stored" };
         var repeat = new Option<int>("--repeat") { Description = "measured passes after the warm-up", DefaultValueFactory = _ => 3 };
         var warmup = new Option<int>("--warmup") { Description = "unmeasured warm-up passes", DefaultValueFactory = _ => 1 };
-        var streams = new Option<int>("--streams") { Description = "also measure N concurrent streams (continuous batching) against one", DefaultValueFactory = _ => 1 };
+        var streams = new Option<int>("--streams") { Description = "also measure N concurrent streams (continuous batching) against one; --repeat R rounds, the median of their ratios", DefaultValueFactory = _ => 1 };
         var secondTurn = new Option<bool>("--second-turn") { Description = "also time a follow-up question about the same image (image cache and KV-prefix reuse)" };
         var cache = new Option<string?>("--cache") { Description = "cache root for synthetic checkpoints (default $QWENVL_CACHE or ~/.cache/qwenvl)" };
         Option<int> threads = CommonOptions.Threads();
@@ -95,7 +95,7 @@ public static class BenchCommand
                 throw new CliUsageException($"--streams must be in 1..64, got {n}");
             }
             var load = new QwenVL.Models.ModelLoadOptions { Backend = s.Backend, Threads = s.Threads, Weights = s.Format };
-            StreamBenchResult? batched = n > 1 ? await StreamBench.Run(folder, load, n, s.GenTokens, ct) : null;
+            StreamBenchResult? batched = n > 1 ? await StreamBench.Run(folder, load, n, s.GenTokens, Math.Max(1, s.Repeat), ct) : null;
             if (p.GetValue(secondTurn) && png is null)
             {
                 throw new CliUsageException("--second-turn needs an image (--image-size WxH, not 'none')");
@@ -110,6 +110,9 @@ public static class BenchCommand
                     json["single_stream_decode_tokens_per_s"] = Math.Round(batched.SingleTokensPerSecond, 3);
                     json["batched_decode_tokens_per_s"] = Math.Round(batched.BatchedTokensPerSecond, 3);
                     json["batch_speedup"] = Math.Round(batched.Speedup, 3);
+                    json["batch_rounds"] = batched.Rounds;
+                    json["batch_speedup_min"] = Math.Round(batched.RoundSpeedups.Min(), 3);
+                    json["batch_speedup_max"] = Math.Round(batched.RoundSpeedups.Max(), 3);
                 }
                 if (turn2 is not null)
                 {
@@ -128,7 +131,7 @@ public static class BenchCommand
                 if (batched is not null)
                 {
                     Console.Out.WriteLine(FormattableString.Invariant(
-                        $"decode, {batched.Streams} concurrent streams: {batched.BatchedTokensPerSecond:F2} tok/s aggregate vs {batched.SingleTokensPerSecond:F2} tok/s for one ({batched.Speedup:F2}x)"));
+                        $"decode, {batched.Streams} concurrent streams: {batched.BatchedTokensPerSecond:F2} tok/s aggregate vs {batched.SingleTokensPerSecond:F2} tok/s for one ({batched.Speedup:F2}x{RoundsNote(batched)})"));
                 }
                 if (turn2 is not null)
                 {
@@ -140,4 +143,8 @@ public static class BenchCommand
         }));
         return command;
     }
+
+    /// <summary>", median of R rounds: lo-hi" when more than one round was measured.</summary>
+    private static string RoundsNote(StreamBenchResult batched) => batched.Rounds < 2 ? "" : FormattableString.Invariant(
+        $", median of {batched.Rounds} paired rounds: {batched.RoundSpeedups.Min():F2}-{batched.RoundSpeedups.Max():F2}x");
 }
