@@ -1,4 +1,5 @@
-// Q4_K on AVX2 without VNNI (Avx2ByteDot), one x-row and 2-4: vpmaddubsw's int16 pair sums of a
+// Q4_K on AVX2 without VNNI (Avx2ByteDot), 1-4 x-rows, one group or a pair sharing x's broadcasts
+// (one-row decode walks pairs too, and a lone group for an odd last one): vpmaddubsw's int16 pair sums of a
 // sub-block are added in int16 and widened by one vpmaddwd against the sub-block's 6-bit scale, so the
 // integer sum that leaves the dot loop is already sc·S, and the float step per sub-block and x-row is
 // one conversion and one FMA with dx. The VNNI forms (int32 sums, float scales) are in
@@ -18,7 +19,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     // rounding left is the FMA's.
 
     /// <summary>
-    /// One super-block of one group against one x-row (<see cref="Q4KOneRow"/> on AVX2): the scales
+    /// One super-block of one group against one x-row (<see cref="Q4KOneRow"/>'s odd last group on AVX2): the scales
     /// first, then the 4 chunks with a sixth of the next super-block prefetched before each (and the last
     /// two sixths before the float step), then acc += d·Σ dx·(sc·S) − dmin·Σ m·xs into the group's 8 results.
     /// </summary>
@@ -117,15 +118,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         odd = MulAdd(Avx.ConvertToVector256Single(sums[5]), Vector256.Create(d[5]), odd);
         even = MulAdd(Avx.ConvertToVector256Single(sums[6]), Vector256.Create(d[6]), even);
         odd = MulAdd(Avx.ConvertToVector256Single(sums[7]), Vector256.Create(d[7]), odd);
-        Vector256<float> minsEven = mins[0] * Vector256.Create(xs[0]), minsOdd = mins[1] * Vector256.Create(xs[1]);
-        minsEven = MulAdd(mins[2], Vector256.Create(xs[2]), minsEven);
-        minsOdd = MulAdd(mins[3], Vector256.Create(xs[3]), minsOdd);
-        minsEven = MulAdd(mins[4], Vector256.Create(xs[4]), minsEven);
-        minsOdd = MulAdd(mins[5], Vector256.Create(xs[5]), minsOdd);
-        minsEven = MulAdd(mins[6], Vector256.Create(xs[6]), minsEven);
-        minsOdd = MulAdd(mins[7], Vector256.Create(xs[7]), minsOdd);
         Vector256<float> acc = MulAdd(even + odd, dw, Vector256.Load(result));
-        (acc - ((minsEven + minsOdd) * dmin)).Store(result);
+        (acc - (MinsQ4K(mins, xs) * dmin)).Store(result);
     }
 
     /// <summary>
@@ -188,36 +182,31 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
         StepQ4KRowsAvx2<TRows, TGroups>(qs0 + 160, qs1 + 160, x + 20, k, low4, high, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
         StepQ4KRowsAvx2<TRows, TGroups>(qs0 + 192, qs1 + 192, x + 24, k, low4, high, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
         StepQ4KRowsAvx2<TRows, TGroups>(qs0 + 224, qs1 + 224, x + 28, k, low4, high, ref a0, ref b0, ref a1, ref b1, ref a2, ref b2, ref a3, ref b3);
-        Vector256<short> s0 = sc[0];
-        sums[0] = Avx2.MultiplyAddAdjacent(a0, s0);
+        ScaledRows<TRows>(sums, sc[0], a0, a1, a2, a3);
+        if (TGroups.Count > 1)
+        {
+            ScaledRows<TRows>(sums + 32, sc[8], b0, b1, b2, b3);
+        }
+    }
+
+    /// <summary>One group's int16 chains of x-rows 0-3 widened against its scale into sums[0], [8], [16], [24].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaledRows<TRows>(Vector256<int>* sums, Vector256<short> scale, Vector256<short> a0, Vector256<short> a1,
+        Vector256<short> a2, Vector256<short> a3)
+        where TRows : struct, IRowCount
+    {
+        sums[0] = Avx2.MultiplyAddAdjacent(a0, scale);
         if (TRows.Count > 1)
         {
-            sums[8] = Avx2.MultiplyAddAdjacent(a1, s0);
+            sums[8] = Avx2.MultiplyAddAdjacent(a1, scale);
         }
         if (TRows.Count > 2)
         {
-            sums[16] = Avx2.MultiplyAddAdjacent(a2, s0);
+            sums[16] = Avx2.MultiplyAddAdjacent(a2, scale);
         }
         if (TRows.Count > 3)
         {
-            sums[24] = Avx2.MultiplyAddAdjacent(a3, s0);
-        }
-        if (TGroups.Count > 1)
-        {
-            Vector256<short> s1 = sc[8];
-            sums[32] = Avx2.MultiplyAddAdjacent(b0, s1);
-            if (TRows.Count > 1)
-            {
-                sums[40] = Avx2.MultiplyAddAdjacent(b1, s1);
-            }
-            if (TRows.Count > 2)
-            {
-                sums[48] = Avx2.MultiplyAddAdjacent(b2, s1);
-            }
-            if (TRows.Count > 3)
-            {
-                sums[56] = Avx2.MultiplyAddAdjacent(b3, s1);
-            }
+            sums[24] = Avx2.MultiplyAddAdjacent(a3, scale);
         }
     }
 

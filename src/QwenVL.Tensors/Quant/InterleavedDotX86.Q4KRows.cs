@@ -132,16 +132,9 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             odd = Scaled(row[5], scales[5], dx[5] * highScale, odd);
             even = Scaled(row[6], scales[6], dx[6], even);
             odd = Scaled(row[7], scales[7], dx[7] * highScale, odd);
-            Vector256<float> minsEven = scales[8] * Vector256.Create(xsum[0]), minsOdd = scales[9] * Vector256.Create(xsum[1]);
-            minsEven = MulAdd(scales[10], Vector256.Create(xsum[2]), minsEven);
-            minsOdd = MulAdd(scales[11], Vector256.Create(xsum[3]), minsOdd);
-            minsEven = MulAdd(scales[12], Vector256.Create(xsum[4]), minsEven);
-            minsOdd = MulAdd(scales[13], Vector256.Create(xsum[5]), minsOdd);
-            minsEven = MulAdd(scales[14], Vector256.Create(xsum[6]), minsEven);
-            minsOdd = MulAdd(scales[15], Vector256.Create(xsum[7]), minsOdd);
             float* result = results + (64 * i);
             Vector256<float> acc = MulAdd(even + odd, dw, Vector256.Load(result));
-            (acc - ((minsEven + minsOdd) * dmin)).Store(result);
+            (acc - (MinsQ4K(scales + 8, xsum) * dmin)).Store(result);
         }
     }
 
@@ -240,5 +233,23 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     {
         Vector256<byte> v = Vector256.Load(qs);
         DotRows<TRows>(v & low4, HighK(v, low4, high4), x, k, 32, ref l0, ref h0, ref l1, ref h1, ref l2, ref h2, ref l3, ref h3);
+    }
+
+    /// <summary>
+    /// Σ_j m_j·xs_j over a super-block's 8 sub-blocks for 8 rows (mins[j]: m_j as floats), in two chains
+    /// (even and odd j) added at the end: the order every Q4_K float step keeps, so batched rows and
+    /// one-row calls agree bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MinsQ4K(Vector256<float>* mins, float* xs)
+    {
+        Vector256<float> even = mins[0] * Vector256.Create(xs[0]), odd = mins[1] * Vector256.Create(xs[1]);
+        even = MulAdd(mins[2], Vector256.Create(xs[2]), even);
+        odd = MulAdd(mins[3], Vector256.Create(xs[3]), odd);
+        even = MulAdd(mins[4], Vector256.Create(xs[4]), even);
+        odd = MulAdd(mins[5], Vector256.Create(xs[5]), odd);
+        even = MulAdd(mins[6], Vector256.Create(xs[6]), even);
+        odd = MulAdd(mins[7], Vector256.Create(xs[7]), odd);
+        return even + odd;
     }
 }
