@@ -24,7 +24,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// vpdpbusd cannot address: two register moves per dot, and one-thread matvecs from L2 at 0.54 of
     /// Q4_0's bytes per second (0.67 in two phases, 0.71 with the 0xF0 mask in a register; paired runs).
     /// The group's accumulators live in <paramref name="results"/> (one load and store per 1152 bytes).
-    /// AVX2 without VNNI takes <see cref="Q4KSuperBlockAvx2"/> per super-block and group instead.
+    /// AVX2 without VNNI takes pairs of groups through <see cref="Q4KRowsSuperBlockAvx2{TRows, TGroups}"/> and an odd
+    /// last group through <see cref="Q4KSuperBlockAvx2"/> instead (InterleavedDotX86.Q4KAvx2.cs).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit] // the stack buffers are written before read
     private static void Q4KOneRow(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
@@ -34,8 +35,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
             Vector256<float>.Zero.Store(results + (8 * s));
         }
         Vector256<int>* sums = stackalloc Vector256<int>[TDot.WideProducts ? 8 : 40]; // AVX2 pairs: the second group's at 32
-        Vector256<short>* sc = stackalloc Vector256<short>[16]; // AVX2 only: two groups' int16 scales and float mins
-        Vector256<float>* mins = stackalloc Vector256<float>[16];
+        Vector256<short>* sc = stackalloc Vector256<short>[16]; // AVX2 only: two groups' int16 scales
+        Vector256<float>* mins = stackalloc Vector256<float>[16]; // and their mins as floats
         Vector512<int>* wide = stackalloc Vector512<int>[TDot.ZmmKQuants ? 8 * 4 : 1];
         byte** at = stackalloc byte*[8];
         // Pairs of groups go through the 512-bit path (InterleavedDotX86.Zmm.cs); an odd last one stays here.
