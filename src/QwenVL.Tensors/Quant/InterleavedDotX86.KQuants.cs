@@ -24,8 +24,8 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     /// vpdpbusd cannot address: two register moves per dot, and one-thread matvecs from L2 at 0.54 of
     /// Q4_0's bytes per second (0.67 in two phases, 0.71 with the 0xF0 mask in a register; paired runs).
     /// The group's accumulators live in <paramref name="results"/> (one load and store per 1152 bytes).
-    /// AVX2 without VNNI takes pairs of groups through <see cref="Q4KRowsSuperBlockAvx2{TRows, TGroups}"/> and an odd
-    /// last group through <see cref="Q4KSuperBlockAvx2"/> instead (InterleavedDotX86.Q4KAvx2.cs).
+    /// AVX2 without VNNI takes every super-block, pairs of groups and an odd last one, through
+    /// <see cref="Q4KRowsSuperBlockAvx2{TRows, TGroups}"/> at one x-row instead (InterleavedDotX86.Q4KAvx2.cs).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit] // the stack buffers are written before read
     private static void Q4KOneRow(byte** groups, int streams, int superBlocks, sbyte* q, float* d, float* xs, float* results)
@@ -67,7 +67,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
                 byte* g = groups[s] + offset;
                 if (!TDot.WideProducts)
                 {
-                    Q4KSuperBlockAvx2(g, q, d, xs, sums, sc, mins, results + (8 * s));
+                    Q4KRowsSuperBlockAvx2<OneRow, OneGroup>(g, g, q, 0, sums, sc, mins, d, xs, results + (8 * s));
                     continue;
                 }
                 // The next super-block of this group: 3 lines before each chunk and the last 6 before the
@@ -115,7 +115,7 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
 
     /// <summary>
     /// Sub-blocks 2c and 2c+1 of 8 rows (8 vectors of packed nibbles against x[0..64)) into sums[0], sums[1].
-    /// Reached with wide products only (VNNI): AVX2 takes <see cref="ChunkQ4KAvx2"/>.
+    /// Reached with wide products only (VNNI): AVX2 takes <see cref="ChunkQ4KRowsAvx2{TRows, TGroups}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ChunkQ4K(byte* qs, sbyte* x, Vector256<byte> low4, Vector256<byte> high4, Vector256<int>* sums)

@@ -1,5 +1,5 @@
 // Q4_K on AVX2 without VNNI (Avx2ByteDot), 1-4 x-rows, one group or a pair sharing x's broadcasts
-// (one-row decode walks pairs too, and a lone group for an odd last one): vpmaddubsw's int16 pair sums of a
+// (one-row decode too: pairs, and a lone group for an odd last one): vpmaddubsw's int16 pair sums of a
 // sub-block are added in int16 and widened by one vpmaddwd against the sub-block's 6-bit scale, so the
 // integer sum that leaves the dot loop is already sc·S, and the float step per sub-block and x-row is
 // one conversion and one FMA with dx. The VNNI forms (int32 sums, float scales) are in
@@ -17,55 +17,6 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot>
     // alone: 0.034 ms against 0.053 for 2048 × 256 on one thread from L2). Exact: |S| ≤ 8 · 2 · 15 · 128
     // = 30720 fits the int16 lanes and |sc·S| ≤ 63 · 30720 < 2^24, so float(sc·S) is exact and the one
     // rounding left is the FMA's.
-
-    /// <summary>
-    /// One super-block of one group against one x-row (<see cref="Q4KOneRow"/>'s odd last group on AVX2): the scales
-    /// first, then the 4 chunks with a sixth of the next super-block prefetched before each (and the last
-    /// two sixths before the float step), then acc += d·Σ dx·(sc·S) − dmin·Σ m·xs into the group's 8 results.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Q4KSuperBlockAvx2(byte* g, sbyte* x, float* d, float* xs, Vector256<int>* sums, Vector256<short>* sc,
-        Vector256<float>* mins, float* result)
-    {
-        Vector256<byte> low4 = Vector256.Create((byte)0x0F);
-        ScalesQ4KAvx2(g, sc, mins);
-        Prefetch3(g + Q4K);
-        ChunkQ4KAvx2(g + 128, x, low4, sc, sums);
-        Prefetch3(g + Q4K + 192);
-        ChunkQ4KAvx2(g + 384, x + 64, low4, sc + 2, sums + 2);
-        Prefetch3(g + Q4K + 384);
-        ChunkQ4KAvx2(g + 640, x + 128, low4, sc + 4, sums + 4);
-        Prefetch3(g + Q4K + 576);
-        ChunkQ4KAvx2(g + 896, x + 192, low4, sc + 6, sums + 6);
-        Prefetch3(g + Q4K + 768);
-        Prefetch3(g + Q4K + 960);
-        ApplyQ4KAvx2(sums, mins, SuperBlockScales(g), SuperBlockScales(g + 16), d, xs, result);
-    }
-
-    /// <summary>
-    /// Sub-blocks 2c (low nibbles) and 2c + 1 (high) of 8 rows against x[0..64) into sums[0] and sums[1],
-    /// each already times its scale (sc[0], sc[1]). Each sub-block's 8 vpmaddubsw results are summed in
-    /// two int16 chains of 4 and widened once: 9 multiplies per sub-block instead of 16.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ChunkQ4KAvx2(byte* qs, sbyte* x, Vector256<byte> low4, Vector256<short>* sc, Vector256<int>* sums)
-    {
-        Vector256<byte> v0 = Vector256.Load(qs), v1 = Vector256.Load(qs + 32), v2 = Vector256.Load(qs + 64), v3 = Vector256.Load(qs + 96);
-        Vector256<short> l0 = Pairs(v0 & low4, Broadcast(x)) + Pairs(v1 & low4, Broadcast(x + 4));
-        Vector256<short> h0 = Pairs(High(v0, low4), Broadcast(x + 32)) + Pairs(High(v1, low4), Broadcast(x + 36));
-        Vector256<short> l1 = Pairs(v2 & low4, Broadcast(x + 8)) + Pairs(v3 & low4, Broadcast(x + 12));
-        Vector256<short> h1 = Pairs(High(v2, low4), Broadcast(x + 40)) + Pairs(High(v3, low4), Broadcast(x + 44));
-        v0 = Vector256.Load(qs + 128);
-        v1 = Vector256.Load(qs + 160);
-        v2 = Vector256.Load(qs + 192);
-        v3 = Vector256.Load(qs + 224);
-        l0 += Pairs(v0 & low4, Broadcast(x + 16)) + Pairs(v1 & low4, Broadcast(x + 20));
-        h0 += Pairs(High(v0, low4), Broadcast(x + 48)) + Pairs(High(v1, low4), Broadcast(x + 52));
-        l1 += Pairs(v2 & low4, Broadcast(x + 24)) + Pairs(v3 & low4, Broadcast(x + 28));
-        h1 += Pairs(High(v2, low4), Broadcast(x + 56)) + Pairs(High(v3, low4), Broadcast(x + 60));
-        sums[0] = Avx2.MultiplyAddAdjacent(l0 + l1, sc[0]);
-        sums[1] = Avx2.MultiplyAddAdjacent(h0 + h1, sc[1]);
-    }
 
     /// <summary>
     /// The group's 8 sub-block scales as int16 pairs (lane r: sc_j of row r in both halves, for vpmaddwd)
