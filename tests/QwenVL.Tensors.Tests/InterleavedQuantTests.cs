@@ -100,12 +100,17 @@ public class InterleavedQuantTests
         }
         // On an AVX-VNNI machine the AVX2 kernels (vpmaddubsw, Q8_0 by the sign trick) are not the
         // default; force them for both layouts.
+        // Both one-row walks: 2 groups in step (AMD's; Q4_0 has its own int16 kernel there) and 8.
         using CpuBackend cpu = TestData.Cpu(SimdLevel.Vector256);
         cpu.QuantKernelOverride = QuantKernel.Avx2;
         var random = new Random(TestData.Seed);
-        foreach ((int n, int k, int m) in new[] { (1, 96, 40), (1, 320, 600), (3, 32, 24), (9, 320, 40) })
+        foreach (int streams in new[] { 2, 8 })
         {
-            Check(cpu, random, n, k, m, dtype, withBias: n == 1);
+            cpu.DecodeStreams = streams;
+            foreach ((int n, int k, int m) in new[] { (1, 96, 40), (1, 320, 600), (3, 32, 24), (9, 320, 40) })
+            {
+                Check(cpu, random, n, k, m, dtype, withBias: n == 1);
+            }
         }
     }
 
@@ -259,7 +264,8 @@ public class InterleavedQuantTests
         // 8 vpmaddubsw pairs per block in int16 (8 · 2 · 15 · 127 = 30480 ≤ 32767); Q8_0 bytes at 127,
         // −127 and −128 (|w| = 128 under the sign trick, a pair 32512); activations ±2 (±127 once
         // quantized), one sign per 32 values so no block's sum is cancelled inside. 1 and 4 x-rows
-        // (decode and the 4-row tiles), 5 (a padded tile).
+        // (decode and the 4-row tiles), 5 (a padded tile). The one-row Q4_0 kernel of the 2-group
+        // walk sums its 8 vpmaddubsw pairs in int16 too.
         using CpuBackend cpu = TestData.Cpu(SimdLevel.Vector256);
         cpu.QuantKernelOverride = QuantKernel.Avx2;
         using CpuBackend scalar = TestData.Cpu(SimdLevel.Scalar);
@@ -269,14 +275,15 @@ public class InterleavedQuantTests
         byte[] q8 = [0x7F, 0x81, 0x80];
         EachBlock(w, dtype, (block, index) => block[2..].Fill(dtype == DType.Q4_0 ? (byte)0xFF : q8[index % 3]));
         using NativeTensor x8 = Interleave(w);
-        foreach (int n in new[] { 1, 4, 5 })
+        foreach ((int n, int streams) in new[] { (1, 2), (1, 8), (4, 8), (5, 8) })
         {
+            cpu.DecodeStreams = streams; // one x-row: AMD's 2-group walk and Intel's 8-group one
             float[] x = [.. Enumerable.Range(0, n * k).Select(t => t / 32 % 5 == 4 ? -2f : 2f)];
             var expected = new float[n * m];
             var actual = new float[n * m];
             scalar.MatMul(x, n, k, x8.View, [], expected);
             cpu.MatMul(x, n, k, x8.View, [], actual);
-            AssertRelativelyClose(expected, actual, m, $"{dtype} n={n}", "scalar definition");
+            AssertRelativelyClose(expected, actual, m, $"{dtype} n={n} streams={streams}", "scalar definition");
         }
     }
 

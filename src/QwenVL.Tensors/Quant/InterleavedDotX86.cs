@@ -66,8 +66,15 @@ internal readonly unsafe partial struct X86InterleavedDot<TDot> : IInterleavedDo
         Streams2<Q8Rows>(g, step, blocks, q, d, o, results);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void Q4_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results) =>
+    public static void Q4_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        if (!TDot.WideProducts)
+        {
+            Q4PairsW2(g, step, blocks, q, d, o, results); // AVX2: int16 sums, InterleavedDotX86.Q4Avx2.cs
+            return;
+        }
         Streams2<Q4Rows>(g, step, blocks, q, d, o, results);
+    }
 
     /// <summary>One activation row against 2 groups <paramref name="step"/> bytes apart, in step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
