@@ -22,7 +22,7 @@ public sealed class ModelSession
     {
         _model = model;
         Qwen2TextConfig c = model.Text.Config;
-        Cache = new KvCache(c.NumLayers, c.KvDim, capacity);
+        Cache = new KvCache(c.NumLayers, c.NumKvHeads, c.HeadDim, capacity);
         _chunk = chunk;
         _buffers = new DecoderBuffers(c, Math.Min(capacity, chunk + (chunk / 4)));
     }
@@ -130,12 +130,7 @@ public sealed class ModelSession
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
         ModelSession copy = _model.CreateSession(capacity);
-        int floats = length * Cache.KvDim;
-        for (int l = 0; l < Cache.Keys.Length; l++)
-        {
-            Cache.Keys[l].AsSpan(0, floats).CopyTo(copy.Cache.Keys[l]);
-            Cache.Values[l].AsSpan(0, floats).CopyTo(copy.Cache.Values[l]);
-        }
+        Cache.CopyPrefixTo(copy.Cache, length);
         copy.Cache.Length = length;
         copy.RopeDelta = RopeDelta;
         return copy;

@@ -71,7 +71,7 @@ internal static class BackendChecks
 
     public static void Attention(
         int qLength, int qRows, int qStride, int kLength, int vLength, int kvRows, int kvStride,
-        int numHeads, int numKvHeads, int headDim, int causalOffset, int outLength, int outStride)
+        int numHeads, int numKvHeads, int headDim, int causalOffset, int outLength, int outStride, int kvHeadStride = 0)
     {
         NonNegative("Attention", qRows, nameof(qRows));
         NonNegative("Attention", kvRows, nameof(kvRows));
@@ -90,14 +90,23 @@ internal static class BackendChecks
         }
         int qWidth = numHeads * headDim;
         int kvWidth = numKvHeads * headDim;
-        if (qStride < qWidth || outStride < qWidth || kvStride < kvWidth)
+        if (kvHeadStride < 0 || (kvHeadStride > 0 && kvHeadStride < headDim))
         {
             throw new ArgumentException(
-                $"Attention: strides q {qStride}, out {outStride} must be ≥ {qWidth} and kv {kvStride} ≥ {kvWidth}", nameof(qStride));
+                $"Attention: kvHeadStride {kvHeadStride} must be 0 (heads side by side in each row) or ≥ headDim {headDim}", nameof(kvHeadStride));
         }
+        // Side by side, a row holds every KV head; head-major, a row is one head's headDim floats.
+        int rowWidth = kvHeadStride == 0 ? kvWidth : headDim;
+        if (qStride < qWidth || outStride < qWidth || kvStride < rowWidth)
+        {
+            throw new ArgumentException(
+                $"Attention: strides q {qStride}, out {outStride} must be ≥ {qWidth} and kv {kvStride} ≥ {rowWidth}", nameof(qStride));
+        }
+        long kvSpan = kvHeadStride == 0 ? Span2D(kvRows, kvStride, kvWidth)
+            : kvRows == 0 ? 0 : ((long)(numKvHeads - 1) * kvHeadStride) + Span2D(kvRows, kvStride, headDim);
         AtLeast("Attention", "q", qLength, Span2D(qRows, qStride, qWidth));
-        AtLeast("Attention", "k", kLength, Span2D(kvRows, kvStride, kvWidth));
-        AtLeast("Attention", "v", vLength, Span2D(kvRows, kvStride, kvWidth));
+        AtLeast("Attention", "k", kLength, kvSpan);
+        AtLeast("Attention", "v", vLength, kvSpan);
         AtLeast("Attention", "output", outLength, Span2D(qRows, outStride, qWidth));
     }
 

@@ -21,21 +21,22 @@ public sealed unsafe partial class CpuBackend
         ReadOnlySpan<float> q, int qRows, int qStride,
         ReadOnlySpan<float> k, ReadOnlySpan<float> v, int kvRows, int kvStride,
         int numHeads, int numKvHeads, int headDim, float scale, int causalOffset,
-        Span<float> output, int outStride)
+        Span<float> output, int outStride, int kvHeadStride = 0)
     {
         BackendChecks.Attention(q.Length, qRows, qStride, k.Length, v.Length, kvRows, kvStride,
-            numHeads, numKvHeads, headDim, causalOffset, output.Length, outStride);
+            numHeads, numKvHeads, headDim, causalOffset, output.Length, outStride, kvHeadStride);
+        int headStride = kvHeadStride == 0 ? headDim : kvHeadStride;
         int queryBlocks = (qRows + QueryBlock - 1) / QueryBlock;
         fixed (float* pq = q, pk = k, pv = v, po = output)
         {
             if (UseGemmAttention(qRows, kvRows, headDim))
             {
-                AttentionByGemm(pq, qRows, qStride, pk, pv, kvRows, kvStride, numHeads, numKvHeads, headDim, scale, causalOffset, po, outStride);
+                AttentionByGemm(pq, qRows, qStride, pk, pv, kvRows, kvStride, headStride, numHeads, numKvHeads, headDim, scale, causalOffset, po, outStride);
                 return;
             }
             var job = new AttentionJob
             {
-                Q = pq, K = pk, V = pv, Out = po, QRows = qRows, QStride = qStride, KvRows = kvRows, KvStride = kvStride,
+                Q = pq, K = pk, V = pv, Out = po, QRows = qRows, QStride = qStride, KvRows = kvRows, KvStride = kvStride, KvHeadStride = headStride,
                 Group = numHeads / numKvHeads, HeadDim = headDim, Scale = scale, CausalOffset = causalOffset,
                 OutStride = outStride, QueryBlocks = queryBlocks, Units = numHeads * queryBlocks, Level = Level,
             };
@@ -47,6 +48,7 @@ public sealed unsafe partial class CpuBackend
     {
         public float* Q, K, V, Out;
         public int QRows, QStride, KvRows, KvStride, Group, HeadDim, CausalOffset, OutStride, QueryBlocks, Units;
+        public long KvHeadStride; // floats from one KV head's row j to the next head's (HeadDim when side by side)
         public float Scale;
         public SimdLevel Level;
 
@@ -112,7 +114,7 @@ public sealed unsafe partial class CpuBackend
             sum.Clear();
 
             bool causal = CausalOffset >= 0;
-            long kvOffset = (long)(head / Group) * HeadDim;
+            long kvOffset = head / Group * KvHeadStride;
             // The block's last query sees the most keys: j < causalOffset + i1.
             int keyEnd = causal ? Math.Min(KvRows, CausalOffset + i1) : KvRows;
             for (int j0 = 0; j0 < keyEnd; j0 += KeyBlock)

@@ -27,12 +27,12 @@ public sealed unsafe partial class CpuBackend
         Precision == MatMulPrecision.FastBf16 && FastKernel == Bf16KernelKind.Amx
         && qRows >= GemmAttentionMinRows && kvRows >= GemmAttentionMinRows && headDim <= 256;
 
-    private void AttentionByGemm(float* q, int qRows, int qStride, float* k, float* v, int kvRows, int kvStride,
+    private void AttentionByGemm(float* q, int qRows, int qStride, float* k, float* v, int kvRows, int kvStride, long kvHeadStride,
         int numHeads, int numKvHeads, int headDim, float scale, int causalOffset, float* output, int outStride)
     {
         var job = new GemmAttentionJob
         {
-            Q = q, K = k, V = v, Out = output, QRows = qRows, QStride = qStride, KvRows = kvRows, KvStride = kvStride,
+            Q = q, K = k, V = v, Out = output, QRows = qRows, QStride = qStride, KvRows = kvRows, KvStride = kvStride, KvHeadStride = kvHeadStride,
             HeadDim = headDim, Group = numHeads / numKvHeads, Scale = scale, CausalOffset = causalOffset, OutStride = outStride,
             KeySlots = AmxPacking.PaddedSlots(headDim), KeyPanels = (kvRows + 31) / 32,
             ValuePanels = (headDim + 31) / 32, ValueBlocks = (kvRows + ValueBlock - 1) / ValueBlock,
@@ -80,6 +80,7 @@ public sealed unsafe partial class CpuBackend
         public float* Q, K, V, Out;
         public uint* PackedKeys, PackedValues;
         public int QRows, QStride, KvRows, KvStride, HeadDim, Group, CausalOffset, OutStride, KvHead;
+        public long KvHeadStride;
         public int KeySlots, KeyPanels, ValuePanels, ValueBlocks, RowBlocks;
         public float Scale;
         public bool Packing;
@@ -267,7 +268,7 @@ public sealed unsafe partial class CpuBackend
         private readonly void PackKeys(int p)
         {
             uint* dst = PackedKeys + ((long)p * KeySlots * 32);
-            float* k = K + ((long)KvHead * HeadDim);
+            float* k = K + (KvHead * KvHeadStride);
             for (int c = 0; c < 32; c++)
             {
                 int j = (32 * p) + c;
@@ -286,7 +287,7 @@ public sealed unsafe partial class CpuBackend
         private readonly void PackValues(int b)
         {
             uint* block = PackedValues + ((long)b * ValuePanels * (ValueBlock / 2) * 32);
-            float* v = V + ((long)KvHead * HeadDim);
+            float* v = V + (KvHead * KvHeadStride);
             for (int s = 0; s < ValueBlock / 2; s++)
             {
                 int key = (b * ValueBlock) + (2 * s);

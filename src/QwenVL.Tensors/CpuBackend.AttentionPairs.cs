@@ -26,7 +26,7 @@ public sealed unsafe partial class CpuBackend
             {
                 for (int kvHead = first; kvHead < last; kvHead++)
                 {
-                    long at = (long)kvHead * HeadDim;
+                    long at = kvHead * KvHeadStride;
                     PairBlock<TOps, TVec>(kvHead * Group, QRows * Group, K + at, V + at, s);
                 }
             }

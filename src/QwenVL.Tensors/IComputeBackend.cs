@@ -47,7 +47,9 @@ public interface IComputeBackend
     /// <summary>
     /// Scaled dot-product attention with grouped KV heads. Query row <c>i</c>, head <c>h</c> is at
     /// <c>q[i·qStride + h·headDim]</c>; key/value row <c>j</c>, KV head <c>g</c> at
-    /// <c>k[j·kvStride + g·headDim]</c>; head <c>h</c> uses KV head <c>h / (numHeads/numKvHeads)</c>.
+    /// <c>k[j·kvStride + g·kvHeadStride]</c>, where a <paramref name="kvHeadStride"/> of 0 means headDim
+    /// (the heads side by side in each row; a KV cache kept head-major passes its capacity·headDim
+    /// and a kvStride of headDim); head <c>h</c> uses KV head <c>h / (numHeads/numKvHeads)</c>.
     /// With <paramref name="causalOffset"/> ≥ 0, query <c>i</c> sees keys <c>j ≤ causalOffset + i</c>;
     /// with −1 it sees all <paramref name="kvRows"/> keys. Softmax in float32. Output row <c>i</c>
     /// head <c>h</c> goes to <c>output[i·outStride + h·headDim]</c>.
@@ -56,5 +58,5 @@ public interface IComputeBackend
         ReadOnlySpan<float> q, int qRows, int qStride,
         ReadOnlySpan<float> k, ReadOnlySpan<float> v, int kvRows, int kvStride,
         int numHeads, int numKvHeads, int headDim, float scale, int causalOffset,
-        Span<float> output, int outStride);
+        Span<float> output, int outStride, int kvHeadStride = 0);
 }

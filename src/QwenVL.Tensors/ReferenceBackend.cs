@@ -150,10 +150,11 @@ public sealed class ReferenceBackend : IComputeBackend
         ReadOnlySpan<float> q, int qRows, int qStride,
         ReadOnlySpan<float> k, ReadOnlySpan<float> v, int kvRows, int kvStride,
         int numHeads, int numKvHeads, int headDim, float scale, int causalOffset,
-        Span<float> output, int outStride)
+        Span<float> output, int outStride, int kvHeadStride = 0)
     {
         BackendChecks.Attention(q.Length, qRows, qStride, k.Length, v.Length, kvRows, kvStride,
-            numHeads, numKvHeads, headDim, causalOffset, output.Length, outStride);
+            numHeads, numKvHeads, headDim, causalOffset, output.Length, outStride, kvHeadStride);
+        int headStride = kvHeadStride == 0 ? headDim : kvHeadStride;
         int group = numHeads / numKvHeads;
         var scores = new double[kvRows];
         var sum = new double[headDim];
@@ -163,7 +164,7 @@ public sealed class ReferenceBackend : IComputeBackend
             for (int h = 0; h < numHeads; h++)
             {
                 ReadOnlySpan<float> qi = q.Slice((i * qStride) + (h * headDim), headDim);
-                int kvOffset = h / group * headDim;
+                int kvOffset = h / group * headStride;
                 double max = double.NegativeInfinity;
                 for (int j = 0; j < visible; j++)
                 {

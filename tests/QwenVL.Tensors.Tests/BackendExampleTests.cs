@@ -129,6 +129,24 @@ public class BackendExampleTests
         Assert.Contains("multiple", error.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(BackendNames))]
+    public void Attention_HeadMajorKvTooShortOrBadHeadStride_NamesTheProblem(string name)
+    {
+        // 2 KV heads of 4 floats, 3 rows, head-major with a capacity of 5 rows: head 1 starts at 20,
+        // so k and v need 20 + 2·4 + 4 = 32 floats.
+        using var scope = new BackendScope(name);
+        float[] q = new float[8], output = new float[8];
+        var shortK = Assert.Throws<ArgumentException>(() =>
+            scope.Backend.Attention(q, 1, 8, new float[31], new float[32], 3, 4, 2, 2, 4, 1f, -1, output, 8, kvHeadStride: 20));
+        Assert.Contains("k has 31 values, needs at least 32", shortK.Message);
+        var stride = Assert.Throws<ArgumentException>(() =>
+            scope.Backend.Attention(q, 1, 8, new float[32], new float[32], 3, 4, 2, 2, 4, 1f, -1, output, 8, kvHeadStride: 3));
+        Assert.Contains("kvHeadStride 3", stride.Message);
+        Assert.Equal("kvHeadStride", stride.ParamName);
+        scope.Backend.Attention(q, 1, 8, new float[32], new float[32], 3, 4, 2, 2, 4, 1f, -1, output, 8, kvHeadStride: 20);
+    }
+
     /// <summary>Creates a backend by name and disposes it if it owns threads.</summary>
     private sealed class BackendScope(string name) : IDisposable
     {

@@ -48,6 +48,38 @@ public class CpuAttentionParityTests
     }
 
     [Theory]
+    [MemberData(nameof(Cases))]
+    public void Attention_HeadMajorKv_SameAsSideBySideRows(SimdLevel level, int heads, int kvHeads, int headDim)
+    {
+        // A KV cache kept head-major ([kvHeads, capacity, headDim]: kvStride headDim, kvHeadStride
+        // capacity·headDim) holds the same numbers as side-by-side rows in another order, so every path
+        // (tiled with packed or in-place rows, lanes of grouped heads, pair lanes, plain) must give the
+        // same outputs bit for bit; rows past kvRows are NaN, so reading one would show.
+        using CpuBackend cpu = TestData.Cpu(level);
+        var random = new Random(TestData.Seed);
+        foreach ((int qRows, int kvRows, int offset) in new[] { (37, 300, -1), (150, 150, 0), (1, 300, 299), (5, 205, 200), (1, 1, -1) })
+        {
+            int qWidth = heads * headDim, kvWidth = kvHeads * headDim, capacity = kvRows + 13;
+            (float[] q, float[] k, float[] v) = TestData.AttentionInputs(random, qRows, qWidth, kvRows, kvWidth);
+            float[] kh = TestData.HeadMajor(k, kvRows, kvHeads, headDim, capacity), vh = TestData.HeadMajor(v, kvRows, kvHeads, headDim, capacity);
+            float scale = 1f / MathF.Sqrt(headDim);
+            var rows = new float[qRows * qWidth];
+            var headMajor = new float[qRows * qWidth];
+            var reference = new float[qRows * qWidth];
+            var referenceHeadMajor = new float[qRows * qWidth];
+            cpu.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, rows, qWidth);
+            cpu.Attention(q, qRows, qWidth, kh, vh, kvRows, headDim, heads, kvHeads, headDim, scale, offset, headMajor, qWidth, capacity * headDim);
+            Reference.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, reference, qWidth);
+            Reference.Attention(q, qRows, qWidth, kh, vh, kvRows, headDim, heads, kvHeads, headDim, scale, offset, referenceHeadMajor, qWidth,
+                capacity * headDim);
+            string context = $"{cpu.Name} heads={heads}/{kvHeads} dim={headDim} q={qRows} kv={kvRows} offset={offset}";
+            Assert.True(rows.AsSpan().SequenceEqual(headMajor), $"{context}: head-major outputs differ from side-by-side ones");
+            Assert.True(reference.AsSpan().SequenceEqual(referenceHeadMajor), $"reference {context}: head-major outputs differ");
+            TestData.AssertClose(reference, headMajor, Math.Sqrt(headDim), $"head-major {context}");
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Levels))]
     public void Attention_FusedQkvRowsWithStrides_MatchesReferenceAndKeepsPadding(SimdLevel level)
     {

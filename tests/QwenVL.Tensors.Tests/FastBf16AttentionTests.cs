@@ -51,6 +51,11 @@ public class FastBf16AttentionTests
         {
             exactCpu.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, causalOffset, exact, qWidth);
         }
+        // The same keys and values head-major (a KV cache's layout) pack into the same tiles.
+        var headMajor = new float[qRows * qWidth];
+        cpu.Attention(q, qRows, qWidth, TestData.HeadMajor(k, kvRows, kvHeads, headDim, kvRows + 7), TestData.HeadMajor(v, kvRows, kvHeads, headDim, kvRows + 7),
+            kvRows, headDim, heads, kvHeads, headDim, scale, causalOffset, headMajor, qWidth, (kvRows + 7) * headDim);
+        Assert.True(actual.AsSpan().SequenceEqual(headMajor), "head-major K/V gave other outputs than side-by-side rows");
 
         double worst = 0, total = 0, exactWorst = 0;
         for (int i = 0; i < expected.Length; i++)

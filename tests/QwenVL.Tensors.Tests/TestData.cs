@@ -85,6 +85,24 @@ internal static class TestData
         (Uniform(random, qRows * qWidth, -2f, 2f), Uniform(random, kvRows * kvWidth, -2f, 2f), Uniform(random, kvRows * kvWidth, -1f, 1f));
 
     /// <summary>
+    /// Side-by-side KV rows <c>[kvRows, kvHeads·headDim]</c> rearranged head-major, <c>[kvHeads, capacity, headDim]</c>
+    /// (a KV cache's layout), with every row past <paramref name="kvRows"/> NaN so a read beyond them shows.
+    /// </summary>
+    public static float[] HeadMajor(float[] rows, int kvRows, int kvHeads, int headDim, int capacity)
+    {
+        var result = new float[kvHeads * capacity * headDim];
+        Array.Fill(result, float.NaN);
+        for (int j = 0; j < kvRows; j++)
+        {
+            for (int g = 0; g < kvHeads; g++)
+            {
+                rows.AsSpan(((j * kvHeads) + g) * headDim, headDim).CopyTo(result.AsSpan(((g * capacity) + j) * headDim));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
     /// Bytes this thread allocates over 10 calls of <paramref name="call"/> once the path is warm:
     /// rounds of 10 calls repeat (at most 20) until one allocates nothing. The first calls may
     /// allocate once in the runtime rather than in the kernel (tiered compilation: on-stack

@@ -144,12 +144,9 @@ public sealed class Qwen2TextDecoder
     {
         Qwen2TextConfig c = Config;
         int start = cache.Length, kv = c.KvDim;
-        b.K.AsSpan(0, rows * kv).CopyTo(cache.Keys[layer].AsSpan(start * kv));
-        b.V.AsSpan(0, rows * kv).CopyTo(cache.Values[layer].AsSpan(start * kv));
-        int kvRows = start + rows;
-        _backend.Attention(b.Q, rows, c.QDim,
-            cache.Keys[layer].AsSpan(0, kvRows * kv), cache.Values[layer].AsSpan(0, kvRows * kv), kvRows, kv,
-            c.NumHeads, c.NumKvHeads, c.HeadDim, _scale, causalOffset: start, b.Attn, c.QDim);
+        cache.Write(layer, start, b.K.AsSpan(0, rows * kv), b.V.AsSpan(0, rows * kv), rows);
+        _backend.Attention(b.Q, rows, c.QDim, cache.Keys[layer], cache.Values[layer], start + rows, c.HeadDim,
+            c.NumHeads, c.NumKvHeads, c.HeadDim, _scale, causalOffset: start, b.Attn, c.QDim, cache.HeadStride);
     }
 
     /// <summary>Appends row <paramref name="row"/>'s K/V to its own cache and attends over all of it.</summary>
@@ -157,12 +154,9 @@ public sealed class Qwen2TextDecoder
     {
         Qwen2TextConfig c = Config;
         int start = cache.Length, kv = c.KvDim;
-        b.K.AsSpan(row * kv, kv).CopyTo(cache.Keys[layer].AsSpan(start * kv));
-        b.V.AsSpan(row * kv, kv).CopyTo(cache.Values[layer].AsSpan(start * kv));
-        int kvRows = start + 1;
-        _backend.Attention(b.Q.AsSpan(row * c.QDim, c.QDim), 1, c.QDim,
-            cache.Keys[layer].AsSpan(0, kvRows * kv), cache.Values[layer].AsSpan(0, kvRows * kv), kvRows, kv,
-            c.NumHeads, c.NumKvHeads, c.HeadDim, _scale, causalOffset: -1, b.Attn.AsSpan(row * c.QDim, c.QDim), c.QDim);
+        cache.Write(layer, start, b.K.AsSpan(row * kv, kv), b.V.AsSpan(row * kv, kv), 1);
+        _backend.Attention(b.Q.AsSpan(row * c.QDim, c.QDim), 1, c.QDim, cache.Keys[layer], cache.Values[layer], start + 1, c.HeadDim,
+            c.NumHeads, c.NumKvHeads, c.HeadDim, _scale, causalOffset: -1, b.Attn.AsSpan(row * c.QDim, c.QDim), c.QDim, cache.HeadStride);
     }
 
     /// <summary>Final norm and lm_head on row <paramref name="row"/> of Hidden, into row 0 of <see cref="DecoderBuffers.Logits"/>.</summary>
