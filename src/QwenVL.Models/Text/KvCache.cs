@@ -74,6 +74,7 @@ public sealed class KvCache
     /// <summary>Copies the first <paramref name="length"/> tokens of every layer into <paramref name="other"/> (same shape, capacity ≥ length).</summary>
     public void CopyPrefixTo(KvCache other, int length)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
         if (other.Keys.Length != Keys.Length || other.KvHeads != KvHeads || other.HeadDim != HeadDim || other.Capacity < length)
         {
