@@ -1,5 +1,5 @@
 // CpuBackend's matmul for 8-row interleaved Q8_0x8 / Q4_0x8 / Q4_Kx8 / Q6_Kx8 weights
-// (Quant/RowInterleave.cs). One x-row (decode): each thread's run of row groups is walked in
+// (Quant/RowInterleave.cs), on the x86 kernels or the 128-bit ones (ARM64's sdot). One x-row (decode): each thread's run of row groups is walked in
 // DecodeStreams parts in step (8 on Intel, 2 on AMD: memory streams per thread; a thread done early
 // takes the others' remaining steps), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
 // call, the activation rows padded to a multiple of 4 with copies of the last one (their results are
@@ -40,6 +40,18 @@ public sealed unsafe partial class CpuBackend
 
     private int _decodeStreams = CpuVendor.IsAmd ? 2 : 8;
 
+    /// <summary>
+    /// Whether the 128-bit interleaved kernels take ARM's sdot (where the CPU has dotprod) or the
+    /// widening multiply every Vector128 machine has; tests turn it off to run the second on ARM64.
+    /// </summary>
+    internal bool UseArmDotProduct
+    {
+        get => _useArmDotProduct;
+        set => _useArmDotProduct = value && System.Runtime.Intrinsics.Arm.Dp.IsSupported;
+    }
+
+    private bool _useArmDotProduct = System.Runtime.Intrinsics.Arm.Dp.IsSupported;
+
     /// <summary>Takes the next unclaimed step below <paramref name="steps"/> from a shared counter.</summary>
     private static bool TryClaim(ref int counter, int steps, out int step)
     {
@@ -66,6 +78,8 @@ public sealed unsafe partial class CpuBackend
         if (QuantKernel is QuantKernel.AvxVnni512) { RunInterleaved<X86InterleavedDot<Vnni512ByteDot>>(job, padded, partitions); }
         else if (QuantKernel is QuantKernel.AvxVnni) { RunInterleaved<X86InterleavedDot<VnniByteDot>>(job, padded, partitions); }
         else if (QuantKernel is QuantKernel.Avx2) { RunInterleaved<X86InterleavedDot<Avx2ByteDot>>(job, padded, partitions); }
+        else if (QuantKernel is QuantKernel.Vector128 && UseArmDotProduct) { RunInterleaved<Vector128InterleavedDot<ArmDotBytes>>(job, padded, partitions); }
+        else if (QuantKernel is QuantKernel.Vector128) { RunInterleaved<Vector128InterleavedDot<WideningBytes>>(job, padded, partitions); }
         else { RunInterleaved<ScalarInterleavedDot>(job, padded, partitions); }
     }
 

@@ -165,6 +165,7 @@ public class InterleavedKQuantTests
         {
             data.Add(dtype, null);
             data.Add(dtype, QuantKernel.Scalar);
+            data.Add(dtype, QuantKernel.Vector128);
             if (QuantKernels.IsSupported(QuantKernel.Avx2))
             {
                 data.Add(dtype, QuantKernel.Avx2);

@@ -2,9 +2,8 @@
 // int8 activation rows (ActivationQuantizer): per block (K-quants: per sub-block of 32 or 16 values),
 // lane r of an int32 vector sums row r's products exactly, then acc_r gets them times the weight and
 // activation scales in float32. The scalar struct is the definition; the x86 kernels
-// (InterleavedDotX86.cs) agree with it to the rounding of the per-block float accumulation. No
-// Vector128 kernel: weights are only interleaved where AVX2 exists (RowInterleave.Preferred);
-// elsewhere the ggml layout and its kernels stay.
+// (InterleavedDotX86.cs) agree with it to the rounding of the per-block float accumulation; the
+// 128-bit kernels (InterleavedDot128.cs: ARM64's sdot, or a widening multiply) equal it bit for bit.
 namespace QwenVL.Tensors.Quant;
 
 /// <summary>One implementation of the interleaved kernels.</summary>

@@ -13,7 +13,10 @@ public enum QuantKernel
     /// <summary>Plain integer loops (the definition).</summary>
     Scalar,
 
-    /// <summary>Portable 128-bit vectors (SSE2 / NEON).</summary>
+    /// <summary>
+    /// Portable 128-bit vectors (SSE2 / NEON); on the interleaved layouts ARM's sdot where the CPU has
+    /// dotprod, else a widening multiply (Quant/InterleavedDot128.cs).
+    /// </summary>
     Vector128,
 
     /// <summary>AVX2 vpmaddubsw + vpmaddwd.</summary>

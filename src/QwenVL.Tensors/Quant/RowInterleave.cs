@@ -22,11 +22,14 @@ public static unsafe class RowInterleave
     public const int Rows = 8;
 
     /// <summary>
-    /// True where the interleaved kernels are vectorized (AVX2; AVX-VNNI where present). Elsewhere
-    /// (ARM64) models keep the ggml layout, whose Vector128 kernels exist; interleaved weights still
-    /// work there through the scalar kernel, only slowly.
+    /// True where the interleaved kernels have int8 dot instructions to run on: AVX2 (AVX-VNNI where
+    /// present) and ARM64 with dotprod (sdot: Apple M1 and later, Neoverse N1 and later). Elsewhere
+    /// (ARMv8.0) models keep the ggml layout; interleaved weights still work there through the
+    /// 128-bit kernels' widening multiply.
     /// </summary>
-    public static bool Preferred => System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+    public static bool Preferred =>
+        System.Runtime.Intrinsics.X86.Avx2.IsSupported
+        || (System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported && System.Runtime.Intrinsics.Arm.Dp.IsSupported);
 
     /// <summary>The interleaved type of a ggml block type, or false when there is none.</summary>
     public static bool TryInterleavedType(DType dtype, out DType interleaved)

@@ -1,0 +1,338 @@
+// The portable 128-bit kernels over the 8-row interleaved layouts (RowInterleave.cs): one vector holds
+// 4 rows' int32 sums, so a group is two halves (rows 0-3, then 4-7). Each lane's 4-byte dot is ARM's
+// sdot (Dp: ARMv8.2 dotprod, Apple M1 and later, Neoverse N1 and later) or, where that is missing
+// (ARMv8.0, x86 held to 128 bits), a widening multiply. The float steps repeat ScalarInterleavedDot's
+// operation for operation, so every result equals the definition bit for bit. Not tuned for memory
+// streams: a call walks its groups one after another, with no software prefetch.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+
+namespace QwenVL.Tensors.Quant;
+
+/// <summary>One way to take the dot product of each int32 lane's 4 signed bytes.</summary>
+internal interface IByteDot128
+{
+    /// <summary>acc[i] + Σ_b w[4i+b]·x[4i+b] for the 4 int32 lanes.</summary>
+    static abstract Vector128<int> Dot(Vector128<int> acc, Vector128<sbyte> w, Vector128<sbyte> x);
+}
+
+/// <summary>ARM's sdot: 16 multiply-adds in one instruction.</summary>
+internal readonly struct ArmDotBytes : IByteDot128
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Dot(Vector128<int> acc, Vector128<sbyte> w, Vector128<sbyte> x) => Dp.DotProduct(acc, w, x);
+}
+
+/// <summary>Any Vector128 machine: int16 products, then the 4 of a lane summed through int64 lanes.</summary>
+internal readonly struct WideningBytes : IByteDot128
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Dot(Vector128<int> acc, Vector128<sbyte> w, Vector128<sbyte> x)
+    {
+        (Vector128<short> wl, Vector128<short> wh) = Vector128.Widen(w);
+        (Vector128<short> xl, Vector128<short> xh) = Vector128.Widen(x);
+        // |w·x| ≤ 128·128 = 16384 fits int16; each int32 then holds two products.
+        return acc + Vector128.Narrow(Quads(wl * xl), Quads(wh * xh));
+    }
+
+    /// <summary>Each int64 lane's 4 int16 values summed, in its low 32 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<long> Quads(Vector128<short> products)
+    {
+        Vector128<int> p = products.AsInt32();
+        Vector128<int> pairs = Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(p, 16), 16) + Vector128.ShiftRightArithmetic(p, 16);
+        // (a + b·2^32) + a·2^32: the high half holds a + b; shifted down, Narrow keeps it.
+        Vector128<long> l = pairs.AsInt64();
+        return Vector128.ShiftRightLogical(l + Vector128.ShiftLeft(l, 32), 32);
+    }
+}
+
+/// <summary>The interleaved kernels at 128 bits; <typeparamref name="TBytes"/> picks the byte dot.</summary>
+internal readonly unsafe struct Vector128InterleavedDot<TBytes> : IInterleavedDot
+    where TBytes : struct, IByteDot128
+{
+    private const int Q8 = 8 * BlockFormats.Q8_0Bytes, Q4 = 8 * BlockFormats.Q4_0Bytes, Q4K = 8 * 144, Q6K = 8 * 210;
+
+    public static void Q8_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        GroupQ8(g0, blocks, q, d, results);
+        GroupQ8(g1, blocks, q, d, results + 8);
+        GroupQ8(g2, blocks, q, d, results + 16);
+        GroupQ8(g3, blocks, q, d, results + 24);
+    }
+
+    public static void Q4_0w4(byte* g0, byte* g1, byte* g2, byte* g3, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        GroupQ4(g0, blocks, q, d, results);
+        GroupQ4(g1, blocks, q, d, results + 8);
+        GroupQ4(g2, blocks, q, d, results + 16);
+        GroupQ4(g3, blocks, q, d, results + 24);
+    }
+
+    public static void Q8_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            GroupQ8(g + (i * step), blocks, q, d, results + (8 * i));
+        }
+    }
+
+    public static void Q4_0w8(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            GroupQ4(g + (i * step), blocks, q, d, results + (8 * i));
+        }
+    }
+
+    public static void Q8_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        GroupQ8(g, blocks, q, d, results);
+        GroupQ8(g + step, blocks, q, d, results + 8);
+    }
+
+    public static void Q4_0w2(byte* g, nint step, int blocks, sbyte* q, float* d, int* o, float* results)
+    {
+        GroupQ4(g, blocks, q, d, results);
+        GroupQ4(g + step, blocks, q, d, results + 8);
+    }
+
+    public static void Q8_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results, bool fromMemory)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            GroupQ8(g, blocks, q + ((long)r * qStride), d + ((long)r * dStride), results + (8 * r));
+        }
+    }
+
+    public static void Q4_0x4(byte* g, int blocks, sbyte* q, float* d, int* o, int qStride, int dStride, float* results, bool fromMemory)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            GroupQ4(g, blocks, q + ((long)r * qStride), d + ((long)r * dStride), results + (8 * r));
+        }
+    }
+
+    public static void Q4_K(byte** groups, int streams, int superBlocks, int rows, sbyte* q, float* d, float* xs, float* results)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                for (int half = 0; half < 2; half++)
+                {
+                    Rows4Q4K(groups[s], half, superBlocks, q + (i * 256 * superBlocks), d + (i * 8 * superBlocks),
+                        xs + (i * 16 * superBlocks)).Store(results + (64 * i) + (8 * s) + (4 * half));
+                }
+            }
+        }
+    }
+
+    public static void Q6_K(byte** groups, int streams, int superBlocks, int rows, sbyte* q, float* d, int* seeds, float* results)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            for (int s = 0; s < streams; s++)
+            {
+                for (int half = 0; half < 2; half++)
+                {
+                    Rows4Q6K(groups[s], half, superBlocks, q + (i * 256 * superBlocks), d + (i * 8 * superBlocks),
+                        seeds + (i * 16 * superBlocks)).Store(results + (64 * i) + (8 * s) + (4 * half));
+                }
+            }
+        }
+    }
+
+    private static void GroupQ8(byte* g, int blocks, sbyte* q, float* d, float* results)
+    {
+        Rows4Q8(g, 0, blocks, q, d).Store(results);
+        Rows4Q8(g, 1, blocks, q, d).Store(results + 4);
+    }
+
+    private static void GroupQ4(byte* g, int blocks, sbyte* q, float* d, float* results)
+    {
+        Rows4Q4(g, 0, blocks, q, d).Store(results);
+        Rows4Q4(g, 1, blocks, q, d).Store(results + 4);
+    }
+
+    /// <summary>
+    /// Rows 4·half .. 4·half+3 of a Q8_0x8 group: value j of row r sits at 16 + 32·(j/4) + 4r + j%4, so
+    /// a half's bytes are 16 further (its f16 scales 8); acc += (d_w·d_x)·Σ as the definition does.
+    /// </summary>
+    private static Vector128<float> Rows4Q8(byte* g, int half, int blocks, sbyte* q, float* d)
+    {
+        Vector128<float> acc = Vector128<float>.Zero;
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* block = g + ((long)b * Q8);
+            byte* w = block + 16 + (16 * half);
+            sbyte* x = q + (32 * b);
+            Vector128<int> sum = Vector128<int>.Zero;
+            for (int t = 0; t < 8; t++)
+            {
+                sum = TBytes.Dot(sum, Vector128.Load((sbyte*)(w + (32 * t))), Broadcast(x + (4 * t)));
+            }
+            acc += Scales(block, half) * Vector128.Create(d[b]) * Vector128.ConvertToSingle(sum);
+        }
+        return acc;
+    }
+
+    /// <summary>Like <see cref="Rows4Q8"/> for Q4_0x8: byte 16 + 32·(j/4) + 4r + j%4 holds value j (low nibble) and j + 16 (high), each biased by 8.</summary>
+    private static Vector128<float> Rows4Q4(byte* g, int half, int blocks, sbyte* q, float* d)
+    {
+        Vector128<float> acc = Vector128<float>.Zero;
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F);
+        Vector128<sbyte> eight = Vector128.Create((sbyte)8);
+        for (int b = 0; b < blocks; b++)
+        {
+            byte* block = g + ((long)b * Q4);
+            byte* w = block + 16 + (16 * half);
+            sbyte* x = q + (32 * b);
+            Vector128<int> sum = Vector128<int>.Zero;
+            for (int t = 0; t < 4; t++)
+            {
+                Vector128<byte> packed = Vector128.Load(w + (32 * t));
+                sum = TBytes.Dot(sum, (packed & low4).AsSByte() - eight, Broadcast(x + (4 * t)));
+                sum = TBytes.Dot(sum, Vector128.ShiftRightLogical(packed, 4).AsSByte() - eight, Broadcast(x + 16 + (4 * t)));
+            }
+            acc += Scales(block, half) * Vector128.Create(d[b]) * Vector128.ConvertToSingle(sum);
+        }
+        return acc;
+    }
+
+    /// <summary>
+    /// 4 rows of a Q4_Kx8 group. A super-block: d (16 bytes, 8 rows' f16) | dmin (16) | the 12 scale
+    /// bytes as 3 chunks of 32 | qs as 32 chunks, chunk 8c + u holding bytes 32c + 4u.. of each row
+    /// (sub-block 2c in the low nibbles, 2c + 1 in the high). Per sub-block j in order, as the
+    /// definition: sum += dot·(sc·d_x), mins += m·xs; then acc += d·sum − dmin·mins.
+    /// </summary>
+    private static Vector128<float> Rows4Q4K(byte* g, int half, int superBlocks, sbyte* q, float* d, float* xs)
+    {
+        Vector128<float> acc = Vector128<float>.Zero;
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F);
+        int at = 16 * half;
+        for (int sb = 0; sb < superBlocks; sb++)
+        {
+            byte* block = g + ((long)sb * Q4K);
+            // Lane r: scale bytes 0-3, 4-7 and 8-11 of row r as one uint each.
+            Vector128<uint> s0 = Vector128.Load((uint*)(block + 32 + at)), s1 = Vector128.Load((uint*)(block + 64 + at));
+            Vector128<uint> s2 = Vector128.Load((uint*)(block + 96 + at));
+            Vector128<float> sum = Vector128<float>.Zero, mins = Vector128<float>.Zero;
+            for (int c = 0; c < 4; c++)
+            {
+                Vector128<int> even = Vector128<int>.Zero, odd = Vector128<int>.Zero;
+                byte* w = block + 128 + (256 * c) + at;
+                sbyte* x = q + (256 * sb) + (64 * c);
+                for (int u = 0; u < 8; u++)
+                {
+                    Vector128<byte> packed = Vector128.Load(w + (32 * u));
+                    even = TBytes.Dot(even, (packed & low4).AsSByte(), Broadcast(x + (4 * u)));
+                    odd = TBytes.Dot(odd, Vector128.ShiftRightLogical(packed, 4).AsSByte(), Broadcast(x + 32 + (4 * u)));
+                }
+                int j = 2 * c;
+                (Vector128<int> sc, Vector128<int> m) = ScaleMin(s0, s1, s2, j);
+                sum += Vector128.ConvertToSingle(even) * (Vector128.ConvertToSingle(sc) * Vector128.Create(d[(8 * sb) + j]));
+                mins += Vector128.ConvertToSingle(m) * Vector128.Create(xs[(8 * sb) + j]);
+                (sc, m) = ScaleMin(s0, s1, s2, j + 1);
+                sum += Vector128.ConvertToSingle(odd) * (Vector128.ConvertToSingle(sc) * Vector128.Create(d[(8 * sb) + j + 1]));
+                mins += Vector128.ConvertToSingle(m) * Vector128.Create(xs[(8 * sb) + j + 1]);
+            }
+            acc += (Scales(block, half) * sum) - (Scales(block + 16, half) * mins);
+        }
+        return acc;
+    }
+
+    /// <summary>ggml's get_scale_min_k4 for sub-block j, per lane, from the row's scale bytes 0-3 (s0), 4-7 (s1) and 8-11 (s2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<int> Scale, Vector128<int> Min) ScaleMin(Vector128<uint> s0, Vector128<uint> s1, Vector128<uint> s2, int j)
+    {
+        Vector128<uint> six = Vector128.Create(63u), four = Vector128.Create(15u), two = Vector128.Create(3u);
+        if (j < 4)
+        {
+            return ((Vector128.ShiftRightLogical(s0, 8 * j) & six).AsInt32(), (Vector128.ShiftRightLogical(s1, 8 * j) & six).AsInt32());
+        }
+        int i = 8 * (j - 4);
+        Vector128<uint> scale = (Vector128.ShiftRightLogical(s2, i) & four) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(s0, i + 6) & two, 4);
+        Vector128<uint> min = (Vector128.ShiftRightLogical(s2, i + 4) & four) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(s1, i + 6) & two, 4);
+        return (scale.AsInt32(), min.AsInt32());
+    }
+
+    /// <summary>
+    /// 4 rows of a Q6_Kx8 group. A super-block: d (16 bytes) | ql as 32 chunks (chunk t holds bytes
+    /// 4t.. of each row) | qh as 16 | the 16 int8 scales as 4. The 16 sub-blocks' integer sums
+    /// (seeded with −32·Σx) go to a buffer, then sum += dot·(sc·d_x) in sub-block order, acc += d·sum.
+    /// </summary>
+    [SkipLocalsInit] // every sum is written before it is read
+    private static Vector128<float> Rows4Q6K(byte* g, int half, int superBlocks, sbyte* q, float* d, int* seeds)
+    {
+        Vector128<int>* dots = stackalloc Vector128<int>[16];
+        Vector128<float> acc = Vector128<float>.Zero;
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F), two = Vector128.Create((byte)3);
+        int at = 16 * half;
+        for (int sb = 0; sb < superBlocks; sb++)
+        {
+            byte* block = g + ((long)sb * Q6K);
+            int* seed = seeds + (16 * sb);
+            for (int h = 0; h < 2; h++)
+            {
+                sbyte* x = q + (256 * sb) + (128 * h);
+                for (int p = 0; p < 2; p++)
+                {
+                    // Sub-block 8h + 2k + p of quarter k: values 16p .. 16p + 15 of each 32.
+                    Vector128<int> a0 = Vector128.Create(seed[(8 * h) + p]), a1 = Vector128.Create(seed[(8 * h) + 2 + p]);
+                    Vector128<int> a2 = Vector128.Create(seed[(8 * h) + 4 + p]), a3 = Vector128.Create(seed[(8 * h) + 6 + p]);
+                    for (int u = 4 * p; u < (4 * p) + 4; u++)
+                    {
+                        // ggml's ql[64h + 4u..], ql[64h + 32 + 4u..] and qh[32h + 4u..].
+                        Vector128<byte> la = Vector128.Load(block + 16 + (32 * ((16 * h) + u)) + at);
+                        Vector128<byte> lb = Vector128.Load(block + 16 + (32 * ((16 * h) + 8 + u)) + at);
+                        Vector128<byte> hb = Vector128.Load(block + 1040 + (32 * ((8 * h) + u)) + at);
+                        sbyte* xu = x + (4 * u);
+                        a0 = TBytes.Dot(a0, ((la & low4) | Vector128.ShiftLeft(hb & two, 4)).AsSByte(), Broadcast(xu));
+                        a1 = TBytes.Dot(a1, ((lb & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 2) & two, 4)).AsSByte(), Broadcast(xu + 32));
+                        a2 = TBytes.Dot(a2, (Vector128.ShiftRightLogical(la, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 4) & two, 4)).AsSByte(), Broadcast(xu + 64));
+                        a3 = TBytes.Dot(a3, (Vector128.ShiftRightLogical(lb, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 6), 4)).AsSByte(), Broadcast(xu + 96));
+                    }
+                    dots[(8 * h) + p] = a0;
+                    dots[(8 * h) + 2 + p] = a1;
+                    dots[(8 * h) + 4 + p] = a2;
+                    dots[(8 * h) + 6 + p] = a3;
+                }
+            }
+            Vector128<float> sum = Vector128<float>.Zero;
+            for (int j = 0; j < 16; j++)
+            {
+                // Scale j is byte j % 4 of chunk j / 4 in each row's lane, signed.
+                Vector128<int> chunk = Vector128.Load((int*)(block + 1552 + (32 * (j / 4)) + at));
+                Vector128<int> scale = Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(chunk, 24 - (8 * (j % 4))), 24);
+                sum += Vector128.ConvertToSingle(dots[j]) * (Vector128.ConvertToSingle(scale) * Vector128.Create(d[(8 * sb) + (j / 2)]));
+            }
+            acc += Scales(block, half) * sum;
+        }
+        return acc;
+    }
+
+    /// <summary>The f16 scales of rows 4·half .. 4·half+3 from a field of 8 rows at <paramref name="field"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Scales(byte* field, int half) =>
+        HalfToSingle(Vector128.WidenLower(Vector128.Load((ushort*)(field + (8 * half)))));
+
+    /// <summary>4 signed bytes of x broadcast to every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> Broadcast(sbyte* x) => Vector128.Create(*(int*)x).AsSByte();
+
+    /// <summary>
+    /// IEEE half → single for 4 lanes, exactly (BlockFormats.HalfToFloat's values): the 15 low bits
+    /// moved under a float's exponent and scaled by 2^112 (exact for normal and subnormal halves);
+    /// infinities and NaNs rebuilt by hand; the sign or'ed back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> HalfToSingle(Vector128<uint> h)
+    {
+        Vector128<uint> magnitude = h & Vector128.Create(0x7FFFu), moved = Vector128.ShiftLeft(magnitude, 13);
+        Vector128<uint> bits = (moved.AsSingle() * Vector128.Create(BitConverter.UInt32BitsToSingle(0x77800000))).AsUInt32(); // 2^112
+        bits = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(magnitude, Vector128.Create(0x7C00u)), moved | Vector128.Create(0x7F800000u), bits);
+        return (bits | Vector128.ShiftLeft(h & Vector128.Create(0x8000u), 16)).AsSingle();
+    }
+}
