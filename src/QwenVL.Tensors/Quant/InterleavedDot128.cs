@@ -2,8 +2,9 @@
 // 4 rows' int32 sums, so a group is two halves (rows 0-3, then 4-7). Each lane's 4-byte dot is ARM's
 // sdot (Dp: ARMv8.2 dotprod, Apple M1 and later, Neoverse N1 and later) or, where that is missing
 // (ARMv8.0, x86 held to 128 bits), a widening multiply. The float steps repeat ScalarInterleavedDot's
-// operation for operation, so every result equals the definition bit for bit. Not tuned for memory
-// streams: a call walks its groups one after another, with no software prefetch.
+// operation for operation, so every result equals the definition bit for bit. A group's 8 rows are two
+// vectors side by side, in one pass. Not tuned for memory streams: a call walks its groups one after
+// another, with no software prefetch (ARM cores' own prefetchers follow one stream well).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
@@ -120,11 +121,8 @@ internal readonly unsafe struct Vector128InterleavedDot<TBytes> : IInterleavedDo
         {
             for (int s = 0; s < streams; s++)
             {
-                for (int half = 0; half < 2; half++)
-                {
-                    Rows4Q4K(groups[s], half, superBlocks, q + (i * 256 * superBlocks), d + (i * 8 * superBlocks),
-                        xs + (i * 16 * superBlocks)).Store(results + (64 * i) + (8 * s) + (4 * half));
-                }
+                GroupQ4K(groups[s], superBlocks, q + (i * 256 * superBlocks), d + (i * 8 * superBlocks),
+                    xs + (i * 16 * superBlocks), results + (64 * i) + (8 * s));
             }
         }
     }
@@ -135,112 +133,126 @@ internal readonly unsafe struct Vector128InterleavedDot<TBytes> : IInterleavedDo
         {
             for (int s = 0; s < streams; s++)
             {
-                for (int half = 0; half < 2; half++)
-                {
-                    Rows4Q6K(groups[s], half, superBlocks, q + (i * 256 * superBlocks), d + (i * 8 * superBlocks),
-                        seeds + (i * 16 * superBlocks)).Store(results + (64 * i) + (8 * s) + (4 * half));
-                }
+                GroupQ6K(groups[s], superBlocks, q + (i * 256 * superBlocks), d + (i * 8 * superBlocks),
+                    seeds + (i * 16 * superBlocks), results + (64 * i) + (8 * s));
             }
         }
-    }
-
-    private static void GroupQ8(byte* g, int blocks, sbyte* q, float* d, float* results)
-    {
-        Rows4Q8(g, 0, blocks, q, d).Store(results);
-        Rows4Q8(g, 1, blocks, q, d).Store(results + 4);
-    }
-
-    private static void GroupQ4(byte* g, int blocks, sbyte* q, float* d, float* results)
-    {
-        Rows4Q4(g, 0, blocks, q, d).Store(results);
-        Rows4Q4(g, 1, blocks, q, d).Store(results + 4);
     }
 
     /// <summary>
-    /// Rows 4·half .. 4·half+3 of a Q8_0x8 group: value j of row r sits at 16 + 32·(j/4) + 4r + j%4, so
-    /// a half's bytes are 16 further (its f16 scales 8); acc += (d_w·d_x)·Σ as the definition does.
+    /// A Q8_0x8 group: value j of row r sits at 16 + 32·(j/4) + 4r + j%4 (rows 0-3 in the first 16 bytes
+    /// of a chunk, 4-7 in the next); acc += (d_w·d_x)·Σ as the definition does.
     /// </summary>
-    private static Vector128<float> Rows4Q8(byte* g, int half, int blocks, sbyte* q, float* d)
+    private static void GroupQ8(byte* g, int blocks, sbyte* q, float* d, float* results)
     {
-        Vector128<float> acc = Vector128<float>.Zero;
+        Vector128<float> acc0 = Vector128<float>.Zero, acc1 = Vector128<float>.Zero;
         for (int b = 0; b < blocks; b++)
         {
-            byte* block = g + ((long)b * Q8);
-            byte* w = block + 16 + (16 * half);
+            byte* block = g + ((long)b * Q8), w = block + 16;
             sbyte* x = q + (32 * b);
-            Vector128<int> sum = Vector128<int>.Zero;
+            Vector128<int> sum0 = Vector128<int>.Zero, sum1 = Vector128<int>.Zero;
             for (int t = 0; t < 8; t++)
             {
-                sum = TBytes.Dot(sum, Vector128.Load((sbyte*)(w + (32 * t))), Broadcast(x + (4 * t)));
+                Vector128<sbyte> xb = Broadcast(x + (4 * t));
+                sum0 = TBytes.Dot(sum0, Vector128.Load((sbyte*)(w + (32 * t))), xb);
+                sum1 = TBytes.Dot(sum1, Vector128.Load((sbyte*)(w + (32 * t) + 16)), xb);
             }
-            acc += Scales(block, half) * Vector128.Create(d[b]) * Vector128.ConvertToSingle(sum);
+            Vector128<float> dx = Vector128.Create(d[b]);
+            (Vector128<float> d0, Vector128<float> d1) = Scales(block);
+            acc0 += d0 * dx * Vector128.ConvertToSingle(sum0);
+            acc1 += d1 * dx * Vector128.ConvertToSingle(sum1);
         }
-        return acc;
+        acc0.Store(results);
+        acc1.Store(results + 4);
     }
 
-    /// <summary>Like <see cref="Rows4Q8"/> for Q4_0x8: byte 16 + 32·(j/4) + 4r + j%4 holds value j (low nibble) and j + 16 (high), each biased by 8.</summary>
-    private static Vector128<float> Rows4Q4(byte* g, int half, int blocks, sbyte* q, float* d)
+    /// <summary>Like <see cref="GroupQ8"/> for Q4_0x8: byte 16 + 32·(j/4) + 4r + j%4 holds value j (low nibble) and j + 16 (high), each biased by 8.</summary>
+    private static void GroupQ4(byte* g, int blocks, sbyte* q, float* d, float* results)
     {
-        Vector128<float> acc = Vector128<float>.Zero;
+        Vector128<float> acc0 = Vector128<float>.Zero, acc1 = Vector128<float>.Zero;
         Vector128<byte> low4 = Vector128.Create((byte)0x0F);
         Vector128<sbyte> eight = Vector128.Create((sbyte)8);
         for (int b = 0; b < blocks; b++)
         {
-            byte* block = g + ((long)b * Q4);
-            byte* w = block + 16 + (16 * half);
+            byte* block = g + ((long)b * Q4), w = block + 16;
             sbyte* x = q + (32 * b);
-            Vector128<int> sum = Vector128<int>.Zero;
+            Vector128<int> sum0 = Vector128<int>.Zero, sum1 = Vector128<int>.Zero;
             for (int t = 0; t < 4; t++)
             {
-                Vector128<byte> packed = Vector128.Load(w + (32 * t));
-                sum = TBytes.Dot(sum, (packed & low4).AsSByte() - eight, Broadcast(x + (4 * t)));
-                sum = TBytes.Dot(sum, Vector128.ShiftRightLogical(packed, 4).AsSByte() - eight, Broadcast(x + 16 + (4 * t)));
+                Vector128<sbyte> xl = Broadcast(x + (4 * t)), xh = Broadcast(x + 16 + (4 * t));
+                Vector128<byte> p0 = Vector128.Load(w + (32 * t)), p1 = Vector128.Load(w + (32 * t) + 16);
+                sum0 = TBytes.Dot(sum0, (p0 & low4).AsSByte() - eight, xl);
+                sum1 = TBytes.Dot(sum1, (p1 & low4).AsSByte() - eight, xl);
+                sum0 = TBytes.Dot(sum0, Vector128.ShiftRightLogical(p0, 4).AsSByte() - eight, xh);
+                sum1 = TBytes.Dot(sum1, Vector128.ShiftRightLogical(p1, 4).AsSByte() - eight, xh);
             }
-            acc += Scales(block, half) * Vector128.Create(d[b]) * Vector128.ConvertToSingle(sum);
+            Vector128<float> dx = Vector128.Create(d[b]);
+            (Vector128<float> d0, Vector128<float> d1) = Scales(block);
+            acc0 += d0 * dx * Vector128.ConvertToSingle(sum0);
+            acc1 += d1 * dx * Vector128.ConvertToSingle(sum1);
         }
-        return acc;
+        acc0.Store(results);
+        acc1.Store(results + 4);
     }
 
     /// <summary>
-    /// 4 rows of a Q4_Kx8 group. A super-block: d (16 bytes, 8 rows' f16) | dmin (16) | the 12 scale
-    /// bytes as 3 chunks of 32 | qs as 32 chunks, chunk 8c + u holding bytes 32c + 4u.. of each row
-    /// (sub-block 2c in the low nibbles, 2c + 1 in the high). Per sub-block j in order, as the
-    /// definition: sum += dot·(sc·d_x), mins += m·xs; then acc += d·sum − dmin·mins.
+    /// A Q4_Kx8 group. A super-block: d (16 bytes, 8 rows' f16) | dmin (16) | the 12 scale bytes as 3
+    /// chunks of 32 | qs as 32 chunks, chunk 8c + u holding bytes 32c + 4u.. of each row (sub-block 2c
+    /// in the low nibbles, 2c + 1 in the high). Per sub-block j in order, as the definition:
+    /// sum += dot·(sc·d_x), mins += m·xs; then acc += d·sum − dmin·mins. Rows 4-7 are 16 bytes on.
     /// </summary>
-    private static Vector128<float> Rows4Q4K(byte* g, int half, int superBlocks, sbyte* q, float* d, float* xs)
+    [SkipLocalsInit] // every sum is written before it is read
+    private static void GroupQ4K(byte* g, int superBlocks, sbyte* q, float* d, float* xs, float* results)
     {
-        Vector128<float> acc = Vector128<float>.Zero;
+        Vector128<int>* dots = stackalloc Vector128<int>[16]; // sub-block j, rows 0-3 at 2j, 4-7 at 2j + 1
+        Vector128<float> acc0 = Vector128<float>.Zero, acc1 = Vector128<float>.Zero;
         Vector128<byte> low4 = Vector128.Create((byte)0x0F);
-        int at = 16 * half;
         for (int sb = 0; sb < superBlocks; sb++)
         {
             byte* block = g + ((long)sb * Q4K);
-            // Lane r: scale bytes 0-3, 4-7 and 8-11 of row r as one uint each.
-            Vector128<uint> s0 = Vector128.Load((uint*)(block + 32 + at)), s1 = Vector128.Load((uint*)(block + 64 + at));
-            Vector128<uint> s2 = Vector128.Load((uint*)(block + 96 + at));
-            Vector128<float> sum = Vector128<float>.Zero, mins = Vector128<float>.Zero;
             for (int c = 0; c < 4; c++)
             {
-                Vector128<int> even = Vector128<int>.Zero, odd = Vector128<int>.Zero;
-                byte* w = block + 128 + (256 * c) + at;
+                Vector128<int> e0 = Vector128<int>.Zero, e1 = Vector128<int>.Zero, o0 = Vector128<int>.Zero, o1 = Vector128<int>.Zero;
+                byte* w = block + 128 + (256 * c);
                 sbyte* x = q + (256 * sb) + (64 * c);
                 for (int u = 0; u < 8; u++)
                 {
-                    Vector128<byte> packed = Vector128.Load(w + (32 * u));
-                    even = TBytes.Dot(even, (packed & low4).AsSByte(), Broadcast(x + (4 * u)));
-                    odd = TBytes.Dot(odd, Vector128.ShiftRightLogical(packed, 4).AsSByte(), Broadcast(x + 32 + (4 * u)));
+                    Vector128<sbyte> xe = Broadcast(x + (4 * u)), xo = Broadcast(x + 32 + (4 * u));
+                    Vector128<byte> p0 = Vector128.Load(w + (32 * u)), p1 = Vector128.Load(w + (32 * u) + 16);
+                    e0 = TBytes.Dot(e0, (p0 & low4).AsSByte(), xe);
+                    e1 = TBytes.Dot(e1, (p1 & low4).AsSByte(), xe);
+                    o0 = TBytes.Dot(o0, Vector128.ShiftRightLogical(p0, 4).AsSByte(), xo);
+                    o1 = TBytes.Dot(o1, Vector128.ShiftRightLogical(p1, 4).AsSByte(), xo);
                 }
-                int j = 2 * c;
-                (Vector128<int> sc, Vector128<int> m) = ScaleMin(s0, s1, s2, j);
-                sum += Vector128.ConvertToSingle(even) * (Vector128.ConvertToSingle(sc) * Vector128.Create(d[(8 * sb) + j]));
-                mins += Vector128.ConvertToSingle(m) * Vector128.Create(xs[(8 * sb) + j]);
-                (sc, m) = ScaleMin(s0, s1, s2, j + 1);
-                sum += Vector128.ConvertToSingle(odd) * (Vector128.ConvertToSingle(sc) * Vector128.Create(d[(8 * sb) + j + 1]));
-                mins += Vector128.ConvertToSingle(m) * Vector128.Create(xs[(8 * sb) + j + 1]);
+                dots[4 * c] = e0;
+                dots[(4 * c) + 1] = e1;
+                dots[(4 * c) + 2] = o0;
+                dots[(4 * c) + 3] = o1;
             }
-            acc += (Scales(block, half) * sum) - (Scales(block + 16, half) * mins);
+            (Vector128<float> d0, Vector128<float> d1) = Scales(block);
+            (Vector128<float> m0, Vector128<float> m1) = Scales(block + 16);
+            acc0 += Q4KSuperBlock(block, dots, d + (8 * sb), xs + (8 * sb), d0, m0);
+            acc1 += Q4KSuperBlock(block + 16, dots + 1, d + (8 * sb), xs + (8 * sb), d1, m1);
         }
-        return acc;
+        acc0.Store(results);
+        acc1.Store(results + 4);
+    }
+
+    /// <summary>d·Σ dot·(sc·d_x) − dmin·Σ m·xs over the 8 sub-blocks of 4 rows (dots[2j]; scales at block + 32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Q4KSuperBlock(byte* block, Vector128<int>* dots, float* dx, float* xs, Vector128<float> scale, Vector128<float> min)
+    {
+        // Lane r: scale bytes 0-3, 4-7 and 8-11 of row r as one uint each.
+        Vector128<uint> s0 = Vector128.Load((uint*)(block + 32)), s1 = Vector128.Load((uint*)(block + 64));
+        Vector128<uint> s2 = Vector128.Load((uint*)(block + 96));
+        Vector128<float> sum = Vector128<float>.Zero, mins = Vector128<float>.Zero;
+        for (int j = 0; j < 8; j++)
+        {
+            (Vector128<int> sc, Vector128<int> m) = ScaleMin(s0, s1, s2, j);
+            sum += Vector128.ConvertToSingle(dots[2 * j]) * (Vector128.ConvertToSingle(sc) * Vector128.Create(dx[j]));
+            mins += Vector128.ConvertToSingle(m) * Vector128.Create(xs[j]);
+        }
+        return (scale * sum) - (min * mins);
     }
 
     /// <summary>ggml's get_scale_min_k4 for sub-block j, per lane, from the row's scale bytes 0-3 (s0), 4-7 (s1) and 8-11 (s2).</summary>
@@ -259,64 +271,87 @@ internal readonly unsafe struct Vector128InterleavedDot<TBytes> : IInterleavedDo
     }
 
     /// <summary>
-    /// 4 rows of a Q6_Kx8 group. A super-block: d (16 bytes) | ql as 32 chunks (chunk t holds bytes
-    /// 4t.. of each row) | qh as 16 | the 16 int8 scales as 4. The 16 sub-blocks' integer sums
-    /// (seeded with −32·Σx) go to a buffer, then sum += dot·(sc·d_x) in sub-block order, acc += d·sum.
+    /// A Q6_Kx8 group. A super-block: d (16 bytes) | ql as 32 chunks (chunk t holds bytes 4t.. of each
+    /// row) | qh as 16 | the 16 int8 scales as 4. The 16 sub-blocks' integer sums (seeded with −32·Σx)
+    /// go to a buffer, then sum += dot·(sc·d_x) in sub-block order and acc += d·sum, as the definition.
     /// </summary>
     [SkipLocalsInit] // every sum is written before it is read
-    private static Vector128<float> Rows4Q6K(byte* g, int half, int superBlocks, sbyte* q, float* d, int* seeds)
+    private static void GroupQ6K(byte* g, int superBlocks, sbyte* q, float* d, int* seeds, float* results)
     {
-        Vector128<int>* dots = stackalloc Vector128<int>[16];
-        Vector128<float> acc = Vector128<float>.Zero;
-        Vector128<byte> low4 = Vector128.Create((byte)0x0F), two = Vector128.Create((byte)3);
-        int at = 16 * half;
+        Vector128<int>* dots = stackalloc Vector128<int>[32]; // sub-block j, rows 0-3 at 2j, 4-7 at 2j + 1
+        Vector128<float> acc0 = Vector128<float>.Zero, acc1 = Vector128<float>.Zero;
         for (int sb = 0; sb < superBlocks; sb++)
         {
             byte* block = g + ((long)sb * Q6K);
             int* seed = seeds + (16 * sb);
             for (int h = 0; h < 2; h++)
             {
-                sbyte* x = q + (256 * sb) + (128 * h);
                 for (int p = 0; p < 2; p++)
                 {
-                    // Sub-block 8h + 2k + p of quarter k: values 16p .. 16p + 15 of each 32.
-                    Vector128<int> a0 = Vector128.Create(seed[(8 * h) + p]), a1 = Vector128.Create(seed[(8 * h) + 2 + p]);
-                    Vector128<int> a2 = Vector128.Create(seed[(8 * h) + 4 + p]), a3 = Vector128.Create(seed[(8 * h) + 6 + p]);
-                    for (int u = 4 * p; u < (4 * p) + 4; u++)
-                    {
-                        // ggml's ql[64h + 4u..], ql[64h + 32 + 4u..] and qh[32h + 4u..].
-                        Vector128<byte> la = Vector128.Load(block + 16 + (32 * ((16 * h) + u)) + at);
-                        Vector128<byte> lb = Vector128.Load(block + 16 + (32 * ((16 * h) + 8 + u)) + at);
-                        Vector128<byte> hb = Vector128.Load(block + 1040 + (32 * ((8 * h) + u)) + at);
-                        sbyte* xu = x + (4 * u);
-                        a0 = TBytes.Dot(a0, ((la & low4) | Vector128.ShiftLeft(hb & two, 4)).AsSByte(), Broadcast(xu));
-                        a1 = TBytes.Dot(a1, ((lb & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 2) & two, 4)).AsSByte(), Broadcast(xu + 32));
-                        a2 = TBytes.Dot(a2, (Vector128.ShiftRightLogical(la, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 4) & two, 4)).AsSByte(), Broadcast(xu + 64));
-                        a3 = TBytes.Dot(a3, (Vector128.ShiftRightLogical(lb, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 6), 4)).AsSByte(), Broadcast(xu + 96));
-                    }
-                    dots[(8 * h) + p] = a0;
-                    dots[(8 * h) + 2 + p] = a1;
-                    dots[(8 * h) + 4 + p] = a2;
-                    dots[(8 * h) + 6 + p] = a3;
+                    // Sub-blocks 8h + 2k + p (quarter k of half h, values 16p .. 16p + 15 of its 32).
+                    int j = (8 * h) + p;
+                    Q6KSubBlocks(block, 0, h, p, q + (256 * sb), seed + j, dots + (2 * j));
+                    Q6KSubBlocks(block, 16, h, p, q + (256 * sb), seed + j, dots + (2 * j) + 1);
                 }
             }
-            Vector128<float> sum = Vector128<float>.Zero;
-            for (int j = 0; j < 16; j++)
-            {
-                // Scale j is byte j % 4 of chunk j / 4 in each row's lane, signed.
-                Vector128<int> chunk = Vector128.Load((int*)(block + 1552 + (32 * (j / 4)) + at));
-                Vector128<int> scale = Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(chunk, 24 - (8 * (j % 4))), 24);
-                sum += Vector128.ConvertToSingle(dots[j]) * (Vector128.ConvertToSingle(scale) * Vector128.Create(d[(8 * sb) + (j / 2)]));
-            }
-            acc += Scales(block, half) * sum;
+            (Vector128<float> d0, Vector128<float> d1) = Scales(block);
+            acc0 += d0 * Q6KSuperBlock(block + 1552, dots, d + (8 * sb));
+            acc1 += d1 * Q6KSuperBlock(block + 1568, dots + 1, d + (8 * sb));
         }
-        return acc;
+        acc0.Store(results);
+        acc1.Store(results + 4);
     }
 
-    /// <summary>The f16 scales of rows 4·half .. 4·half+3 from a field of 8 rows at <paramref name="field"/>.</summary>
+    /// <summary>
+    /// The 4 sub-blocks 8h + 2k + p (k = 0..3) of 4 rows (<paramref name="at"/>: 0 for rows 0-3, 16 for
+    /// 4-7) into dots[0], dots[4], dots[8], dots[12]: each 6-bit value is its ql nibble or'ed with 2 qh bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Scales(byte* field, int half) =>
-        HalfToSingle(Vector128.WidenLower(Vector128.Load((ushort*)(field + (8 * half)))));
+    private static void Q6KSubBlocks(byte* block, int at, int h, int p, sbyte* q, int* seed, Vector128<int>* dots)
+    {
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F), two = Vector128.Create((byte)3);
+        Vector128<int> a0 = Vector128.Create(seed[0]), a1 = Vector128.Create(seed[2]);
+        Vector128<int> a2 = Vector128.Create(seed[4]), a3 = Vector128.Create(seed[6]);
+        sbyte* x = q + (128 * h);
+        for (int u = 4 * p; u < (4 * p) + 4; u++)
+        {
+            // ggml's ql[64h + 4u..], ql[64h + 32 + 4u..] and qh[32h + 4u..].
+            Vector128<byte> la = Vector128.Load(block + 16 + (32 * ((16 * h) + u)) + at);
+            Vector128<byte> lb = Vector128.Load(block + 16 + (32 * ((16 * h) + 8 + u)) + at);
+            Vector128<byte> hb = Vector128.Load(block + 1040 + (32 * ((8 * h) + u)) + at);
+            sbyte* xu = x + (4 * u);
+            a0 = TBytes.Dot(a0, ((la & low4) | Vector128.ShiftLeft(hb & two, 4)).AsSByte(), Broadcast(xu));
+            a1 = TBytes.Dot(a1, ((lb & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 2) & two, 4)).AsSByte(), Broadcast(xu + 32));
+            a2 = TBytes.Dot(a2, (Vector128.ShiftRightLogical(la, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 4) & two, 4)).AsSByte(), Broadcast(xu + 64));
+            a3 = TBytes.Dot(a3, (Vector128.ShiftRightLogical(lb, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 6), 4)).AsSByte(), Broadcast(xu + 96));
+        }
+        dots[0] = a0;
+        dots[4] = a1;
+        dots[8] = a2;
+        dots[12] = a3;
+    }
+
+    /// <summary>Σ dot·(sc·d_x) over the 16 sub-blocks of 4 rows (dots[2j]); scale j is byte j % 4 of chunk j / 4, signed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Q6KSuperBlock(byte* scales, Vector128<int>* dots, float* dx)
+    {
+        Vector128<float> sum = Vector128<float>.Zero;
+        for (int j = 0; j < 16; j++)
+        {
+            Vector128<int> chunk = Vector128.Load((int*)(scales + (32 * (j / 4))));
+            Vector128<int> scale = Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(chunk, 24 - (8 * (j % 4))), 24);
+            sum += Vector128.ConvertToSingle(dots[2 * j]) * (Vector128.ConvertToSingle(scale) * Vector128.Create(dx[j / 2]));
+        }
+        return sum;
+    }
+
+    /// <summary>The f16 field of 8 rows at <paramref name="field"/> as rows 0-3 and 4-7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<float> Rows03, Vector128<float> Rows47) Scales(byte* field)
+    {
+        (Vector128<uint> lo, Vector128<uint> hi) = Vector128.Widen(Vector128.Load((ushort*)field));
+        return (HalfToSingle(lo), HalfToSingle(hi));
+    }
 
     /// <summary>4 signed bytes of x broadcast to every lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
