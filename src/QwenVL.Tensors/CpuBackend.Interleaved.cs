@@ -1,7 +1,8 @@
 // CpuBackend's matmul for 8-row interleaved Q8_0x8 / Q4_0x8 / Q4_Kx8 / Q6_Kx8 weights
-// (Quant/RowInterleave.cs), on the x86 kernels or the 128-bit ones (ARM64's sdot). One x-row (decode): each thread's run of row groups is walked in
-// DecodeStreams parts in step (8 on Intel, 2 on AMD: memory streams per thread; a thread done early
-// takes the others' remaining steps), what is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
+// (Quant/RowInterleave.cs), on the x86 kernels or the 128-bit ones (ARM64's sdot). One x-row
+// (decode): each thread's run of row groups is walked in DecodeStreams parts in step (8 on Intel,
+// 2 on AMD: memory streams per thread; a thread done early takes the others' remaining steps), what
+// is left in 4 quarters. More x-rows: tiles of 32 x-rows × 2 groups, 4 x-rows per kernel
 // call, the activation rows padded to a multiple of 4 with copies of the last one (their results are
 // dropped). K-quants: every x-row count takes the one-row walk, up to 4 x-rows per kernel call against
 // each step's groups while they are in L2 (batched decode; prefill where CpuBackend.Quantized sends it).
