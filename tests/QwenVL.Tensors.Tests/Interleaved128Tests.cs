@@ -42,16 +42,7 @@ public class Interleaved128Tests
         {
             using NativeTensor w = RandomBlocks(random, dtype, m, k, widest);
             using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
-            float[] x = widest ? [.. Enumerable.Range(0, n * k).Select(t => t / 3 % 2 == 0 ? 2f : -2f)] : TestData.Uniform(random, n * k, -2f, 2f);
-            float[] bias = TestData.Uniform(random, m);
-            var expected = new float[n * m];
-            var actual = new float[n * m];
-            actual.AsSpan().Fill(float.NaN);
-            scalar.MatMul(x, n, k, x8.View, bias, expected);
-            vector.MatMul(x, n, k, x8.View, bias, actual);
-            int first = expected.Zip(actual).TakeWhile(p => p.First.Equals(p.Second)).Count();
-            Assert.True(first == expected.Length,
-                $"{dtype} sdot={armDot} n={n} m={m} k={k}: y[{first}] = {(first < actual.Length ? actual[first] : 0):R}, scalar {(first < expected.Length ? expected[first] : 0):R}");
+            InterleavedKQuantTests.AssertSameOutputs(scalar, vector, x8.View, n, random, widest, $"{dtype} sdot={armDot} n={n} m={m} k={k}", "scalar");
         }
     }
 

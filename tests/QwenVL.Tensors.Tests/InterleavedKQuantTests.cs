@@ -199,22 +199,31 @@ public class InterleavedKQuantTests
         var random = new Random(TestData.Seed);
         foreach ((int n, int m, int k) in new[] { (1, 8, 256), (1, 24, 768), (1, 600, 512), (2, 16, 256), (3, 40, 512), (4, 136, 768), (5, 600, 256), (4, 24, 512) })
         {
-            float[] x = widest ? [.. Enumerable.Range(0, n * k).Select(t => t / 3 % 2 == 0 ? 2f : -2f)] : TestData.Uniform(random, n * k, -2f, 2f);
             using NativeTensor w = QuantMatMulParityTests.RandomTensor(random, dtype, m, k);
             if (widest)
             {
                 SetWidest(w, dtype);
             }
             using NativeTensor x8 = InterleavedQuantTests.Interleave(w);
-            float[] bias = TestData.Uniform(random, m);
-            var expected = new float[n * m];
-            var actual = new float[n * m];
-            actual.AsSpan().Fill(float.NaN);
-            ymm.MatMul(x, n, k, x8.View, bias, expected);
-            zmm.MatMul(x, n, k, x8.View, bias, actual);
-            int first = expected.Zip(actual).TakeWhile(p => p.First.Equals(p.Second)).Count();
-            Assert.True(first == expected.Length, $"{dtype} n={n} m={m} k={k}: y[{first}] = {(first < actual.Length ? actual[first] : 0):R}, AVX-VNNI {(first < expected.Length ? expected[first] : 0):R}");
+            AssertSameOutputs(ymm, zmm, x8.View, n, random, widest, $"{dtype} n={n} m={m} k={k}", "AVX-VNNI");
         }
+    }
+
+    /// <summary>
+    /// n x-rows (uniform in ±2, or ±2 in runs of 3 for the widest sums: ±127 once quantized) and a
+    /// random bias through <paramref name="w"/> on both backends: the outputs must be equal bit for bit.
+    /// </summary>
+    internal static void AssertSameOutputs(CpuBackend expectedOn, CpuBackend actualOn, TensorView w, int n, Random random, bool widest, string what, string expectedFrom)
+    {
+        int m = w.Rows, k = w.Cols;
+        float[] x = widest ? [.. Enumerable.Range(0, n * k).Select(t => t / 3 % 2 == 0 ? 2f : -2f)] : TestData.Uniform(random, n * k, -2f, 2f);
+        float[] bias = TestData.Uniform(random, m);
+        var expected = new float[n * m];
+        var actual = new float[n * m];
+        actual.AsSpan().Fill(float.NaN);
+        expectedOn.MatMul(x, n, k, w, bias, expected);
+        actualOn.MatMul(x, n, k, w, bias, actual);
+        TestData.AssertSameFloats(expected, actual, what, expectedFrom);
     }
 
     [Theory]

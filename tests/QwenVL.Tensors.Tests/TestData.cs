@@ -53,6 +53,17 @@ internal static class TestData
     /// A CPU backend forced to <paramref name="level"/>, with 3 threads so the partitioned paths
     /// run even on a 2-core machine.
     /// </summary>
+    /// <summary>
+    /// Asserts <paramref name="actual"/> equals <paramref name="expected"/> bit for bit, naming the first
+    /// index that differs, the case (<paramref name="what"/>) and where the expected values came from.
+    /// </summary>
+    public static void AssertSameFloats(float[] expected, float[] actual, string what, string expectedFrom)
+    {
+        int first = expected.Zip(actual).TakeWhile(p => p.First.Equals(p.Second)).Count();
+        Assert.True(first == expected.Length && actual.Length == expected.Length,
+            $"{what}: y[{first}] = {(first < actual.Length ? actual[first] : 0):R}, {expectedFrom} {(first < expected.Length ? expected[first] : 0):R}");
+    }
+
     public static CpuBackend Cpu(SimdLevel level)
     {
         var backend = new CpuBackend(threads: 3, maxSimd: level);

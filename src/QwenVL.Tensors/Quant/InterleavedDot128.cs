@@ -157,10 +157,7 @@ internal readonly unsafe struct Vector128InterleavedDot<TBytes> : IInterleavedDo
                 sum0 = TBytes.Dot(sum0, Vector128.Load((sbyte*)(w + (32 * t))), xb);
                 sum1 = TBytes.Dot(sum1, Vector128.Load((sbyte*)(w + (32 * t) + 16)), xb);
             }
-            Vector128<float> dx = Vector128.Create(d[b]);
-            (Vector128<float> d0, Vector128<float> d1) = Scales(block);
-            acc0 += d0 * dx * Vector128.ConvertToSingle(sum0);
-            acc1 += d1 * dx * Vector128.ConvertToSingle(sum1);
+            Accumulate(block, d[b], sum0, sum1, ref acc0, ref acc1);
         }
         acc0.Store(results);
         acc1.Store(results + 4);
@@ -186,13 +183,20 @@ internal readonly unsafe struct Vector128InterleavedDot<TBytes> : IInterleavedDo
                 sum0 = TBytes.Dot(sum0, Vector128.ShiftRightLogical(p0, 4).AsSByte() - eight, xh);
                 sum1 = TBytes.Dot(sum1, Vector128.ShiftRightLogical(p1, 4).AsSByte() - eight, xh);
             }
-            Vector128<float> dx = Vector128.Create(d[b]);
-            (Vector128<float> d0, Vector128<float> d1) = Scales(block);
-            acc0 += d0 * dx * Vector128.ConvertToSingle(sum0);
-            acc1 += d1 * dx * Vector128.ConvertToSingle(sum1);
+            Accumulate(block, d[b], sum0, sum1, ref acc0, ref acc1);
         }
         acc0.Store(results);
         acc1.Store(results + 4);
+    }
+
+    /// <summary>acc += (d_w·d_x)·Σ for rows 0-3 and 4-7 of a Q8_0x8 / Q4_0x8 block (its 8 f16 scales first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(byte* block, float dx, Vector128<int> sum0, Vector128<int> sum1, ref Vector128<float> acc0, ref Vector128<float> acc1)
+    {
+        Vector128<float> scale = Vector128.Create(dx);
+        (Vector128<float> d0, Vector128<float> d1) = Scales(block);
+        acc0 += d0 * scale * Vector128.ConvertToSingle(sum0);
+        acc1 += d1 * scale * Vector128.ConvertToSingle(sum1);
     }
 
     /// <summary>
