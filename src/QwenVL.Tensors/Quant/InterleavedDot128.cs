@@ -255,8 +255,7 @@ internal readonly unsafe struct Vector128InterleavedDot<TBytes> : IInterleavedDo
                 {
                     // Sub-blocks 8h + 2k + p (quarter k of half h, values 16p .. 16p + 15 of its 32).
                     int j = (8 * h) + p;
-                    Q6KSubBlocks(block, 0, h, p, q + (256 * sb), seed + j, dots + (2 * j));
-                    Q6KSubBlocks(block, 16, h, p, q + (256 * sb), seed + j, dots + (2 * j) + 1);
+                    Q6KSubBlocks(block, h, p, q + (256 * sb), seed + j, dots + (2 * j));
                 }
             }
             (Vector128<float> d0, Vector128<float> d1) = Scales(block);
@@ -268,32 +267,53 @@ internal readonly unsafe struct Vector128InterleavedDot<TBytes> : IInterleavedDo
     }
 
     /// <summary>
-    /// The 4 sub-blocks 8h + 2k + p (k = 0..3) of 4 rows (<paramref name="at"/>: 0 for rows 0-3, 16 for
-    /// 4-7) into dots[0], dots[4], dots[8], dots[12]: each 6-bit value is its ql nibble or'ed with 2 qh bits.
+    /// The 4 sub-blocks 8h + 2k + p (k = 0..3) of the group's 8 rows into dots[4k] (rows 0-3) and
+    /// dots[4k + 1] (rows 4-7), sharing each x broadcast between the two halves.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Q6KSubBlocks(byte* block, int at, int h, int p, sbyte* q, int* seed, Vector128<int>* dots)
+    private static void Q6KSubBlocks(byte* block, int h, int p, sbyte* q, int* seed, Vector128<int>* dots)
     {
-        Vector128<byte> low4 = Vector128.Create((byte)0x0F), two = Vector128.Create((byte)3);
         Vector128<int> a0 = Vector128.Create(seed[0]), a1 = Vector128.Create(seed[2]);
         Vector128<int> a2 = Vector128.Create(seed[4]), a3 = Vector128.Create(seed[6]);
+        Vector128<int> b0 = a0, b1 = a1, b2 = a2, b3 = a3;
         sbyte* x = q + (128 * h);
         for (int u = 4 * p; u < (4 * p) + 4; u++)
         {
-            // ggml's ql[64h + 4u..], ql[64h + 32 + 4u..] and qh[32h + 4u..].
-            Vector128<byte> la = Vector128.Load(block + 16 + (32 * ((16 * h) + u)) + at);
-            Vector128<byte> lb = Vector128.Load(block + 16 + (32 * ((16 * h) + 8 + u)) + at);
-            Vector128<byte> hb = Vector128.Load(block + 1040 + (32 * ((8 * h) + u)) + at);
+            // ggml's ql[64h + 4u..], ql[64h + 32 + 4u..] and qh[32h + 4u..]; rows 4-7 16 bytes on.
+            byte* la = block + 16 + (32 * ((16 * h) + u)), lb = la + (32 * 8), hb = block + 1040 + (32 * ((8 * h) + u));
+            Q6KValues(Vector128.Load(la), Vector128.Load(lb), Vector128.Load(hb), out Vector128<sbyte> v0, out Vector128<sbyte> v1, out Vector128<sbyte> v2, out Vector128<sbyte> v3);
+            Q6KValues(Vector128.Load(la + 16), Vector128.Load(lb + 16), Vector128.Load(hb + 16), out Vector128<sbyte> w0, out Vector128<sbyte> w1, out Vector128<sbyte> w2, out Vector128<sbyte> w3);
             sbyte* xu = x + (4 * u);
-            a0 = TBytes.Dot(a0, ((la & low4) | Vector128.ShiftLeft(hb & two, 4)).AsSByte(), Broadcast(xu));
-            a1 = TBytes.Dot(a1, ((lb & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 2) & two, 4)).AsSByte(), Broadcast(xu + 32));
-            a2 = TBytes.Dot(a2, (Vector128.ShiftRightLogical(la, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 4) & two, 4)).AsSByte(), Broadcast(xu + 64));
-            a3 = TBytes.Dot(a3, (Vector128.ShiftRightLogical(lb, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 6), 4)).AsSByte(), Broadcast(xu + 96));
+            Vector128<sbyte> x0 = Broadcast(xu), x1 = Broadcast(xu + 32), x2 = Broadcast(xu + 64), x3 = Broadcast(xu + 96);
+            a0 = TBytes.Dot(a0, v0, x0);
+            b0 = TBytes.Dot(b0, w0, x0);
+            a1 = TBytes.Dot(a1, v1, x1);
+            b1 = TBytes.Dot(b1, w1, x1);
+            a2 = TBytes.Dot(a2, v2, x2);
+            b2 = TBytes.Dot(b2, w2, x2);
+            a3 = TBytes.Dot(a3, v3, x3);
+            b3 = TBytes.Dot(b3, w3, x3);
         }
         dots[0] = a0;
+        dots[1] = b0;
         dots[4] = a1;
+        dots[5] = b1;
         dots[8] = a2;
+        dots[9] = b2;
         dots[12] = a3;
+        dots[13] = b3;
+    }
+
+    /// <summary>The 6-bit values of quarters 0-3 from ql bytes l (la), l + 32 (lb) and qh bytes l (hb): a ql nibble or'ed with 2 qh bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q6KValues(Vector128<byte> la, Vector128<byte> lb, Vector128<byte> hb,
+        out Vector128<sbyte> v0, out Vector128<sbyte> v1, out Vector128<sbyte> v2, out Vector128<sbyte> v3)
+    {
+        Vector128<byte> low4 = Vector128.Create((byte)0x0F), two = Vector128.Create((byte)3);
+        v0 = ((la & low4) | Vector128.ShiftLeft(hb & two, 4)).AsSByte();
+        v1 = ((lb & low4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 2) & two, 4)).AsSByte();
+        v2 = (Vector128.ShiftRightLogical(la, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 4) & two, 4)).AsSByte();
+        v3 = (Vector128.ShiftRightLogical(lb, 4) | Vector128.ShiftLeft(Vector128.ShiftRightLogical(hb, 6), 4)).AsSByte();
     }
 
     /// <summary>Σ dot·(sc·d_x) over the 16 sub-blocks of 4 rows (dots[2j]); scale j is byte j % 4 of chunk j / 4, signed.</summary>
