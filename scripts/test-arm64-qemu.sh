@@ -2,12 +2,14 @@
 # Runs test projects as linux-arm64 builds under qemu-aarch64 user-mode emulation on an x64 Linux
 # host with apt, so the ARM64 code paths (Vector128 on AdvSimd, the scalar kernels, no x86 intrinsics)
 # run somewhere without ARM hardware. The emulated CPU is a Neoverse-N1 (ARMv8.2, NEON and dot
-# product, no SVE), the core of AWS Graviton2. Not part of .ci/run: emulation makes it slow (the
-# Tensors tests take about 3 minutes, 428 cases; the model parity tests much longer).
+# product, no SVE), the core of AWS Graviton2, or ARM64_CPU (cortex-a72: ARMv8.0 without dotprod,
+# the Raspberry Pi 4's core). Not part of .ci/run: emulation makes it slow (the Tensors tests take
+# about 3 minutes; the model parity tests much longer).
 #
 #   scripts/test-arm64-qemu.sh                         # Tensors and Models tests
 #   scripts/test-arm64-qemu.sh QwenVL.Tensors.Tests     # one project
 #   ARM64_ARGS="-class QwenVL.Models.Tests.ParityTests" scripts/test-arm64-qemu.sh QwenVL.Models.Tests
+#   ARM64_CPU=cortex-a72 scripts/test-arm64-qemu.sh QwenVL.Tensors.Tests     # ARMv8.0, no sdot
 #
 # What it does not do: it tests the committed tree (HEAD, through git archive), not uncommitted edits,
 # and it changes nothing in the checkout. The copy's test projects are turned into xunit.v3
@@ -44,17 +46,18 @@ sed -i 's|<TreatWarningsAsErrors>true</TreatWarningsAsErrors>|<TreatWarningsAsEr
 
 # The parity fixtures sit beside the checkout (../shared/fixtures) or where QWENVL_FIXTURES says.
 fixtures=${QWENVL_FIXTURES:-$(cd "$root/.." && pwd)/shared/fixtures}
+cpu=${ARM64_CPU:-neoverse-n1}
 
 status=0
 for project in "${projects[@]}"; do
   out="$work/out/$project"
   echo "== $project: publishing for linux-arm64"
   dotnet publish "$work/tests/$project/$project.csproj" -c Release -r linux-arm64 --self-contained -o "$out" -v quiet -nologo -clp:ErrorsOnly
-  echo "== $project: running under qemu-aarch64 (Neoverse-N1)"
+  echo "== $project: running under qemu-aarch64 ($cpu)"
   # W^X off: .NET writes code through a second mapping of its pages, which qemu-user's translation
   # cache does not see; with it on, reflection's emitted invoke stubs ran stale code (SIGILL, NREs).
   # shellcheck disable=SC2086
-  if ! QWENVL_FIXTURES="$fixtures" DOTNET_EnableWriteXorExecute=0 qemu-aarch64 -cpu neoverse-n1 -L / "$out/$project" -noColor ${ARM64_ARGS:-}; then
+  if ! QWENVL_FIXTURES="$fixtures" DOTNET_EnableWriteXorExecute=0 qemu-aarch64 -cpu "$cpu" -L / "$out/$project" -noColor ${ARM64_ARGS:-}; then
     status=1
   fi
 done

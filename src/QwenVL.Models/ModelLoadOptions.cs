@@ -30,7 +30,8 @@ public sealed record ModelLoadOptions
 
     /// <summary>
     /// Hand Q8_0 / Q4_0 / Q4_K / Q6_K matrices to the backend 8-row interleaved (Q8_0x8 ... Q6_Kx8), the layout the CPU
-    /// decode kernels stream at the memory's read rate. Null: where AVX2 or ARM64 dotprod exists (RowInterleave.Preferred).
+    /// decode kernels stream at the memory's read rate. Null: each block type where its interleaved kernels are the faster
+    /// ones on this CPU (RowInterleave.PreferredFor: all four with AVX2 or ARM64 dotprod; Q4_K / Q6_K only on ARMv8.0).
     /// </summary>
     public bool? InterleaveQuantized { get; init; }
 

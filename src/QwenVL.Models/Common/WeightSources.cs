@@ -14,10 +14,12 @@ public static class WeightSources
     {
         // A llama.cpp GGUF pair (text .gguf + mmproj .gguf, or a folder holding them), else safetensors.
         IWeightSource stored = Gguf.GgufModelFiles.TryLocate(folder) is { } gguf ? Gguf.GgufWeightSource.Open(gguf) : CheckpointWeights.Open(folder);
-        bool interleave = options.InterleaveQuantized ?? Tensors.Quant.RowInterleave.Preferred;
+        // true / false: every block type or none; null: each where its interleaved kernels are faster here.
+        Func<Tensors.DType, bool> interleave = options.InterleaveQuantized is bool all ? _ => all : Tensors.Quant.RowInterleave.PreferredFor;
+        bool any = options.InterleaveQuantized ?? (interleave(Tensors.DType.Q4_K) || interleave(Tensors.DType.Q8_0));
         return options.Weights switch
         {
-            WeightFormat.AsStored => interleave ? new QuantizingWeightSource(stored, null, interleave: true) : stored,
+            WeightFormat.AsStored => any ? new QuantizingWeightSource(stored, null, interleave) : stored,
             // Tensors already quantized (a quantized checkpoint) pass through the decorator (interleaved or as they are).
             WeightFormat.Q8 or WeightFormat.Q4 => new QuantizingWeightSource(stored, QuantizedTensorFormat.Target(options.Weights), interleave),
             _ => Fail(stored, options.Weights),

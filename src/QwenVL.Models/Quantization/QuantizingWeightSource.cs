@@ -1,8 +1,9 @@
 // Quantize-at-load: a decorator over any IWeightSource that hands out Q8_0 / Q4_0 copies of every
 // matrix QuantizedTensorFormat.ShouldQuantize accepts, made once on first request and owned until
 // Dispose. Tensors already quantized (a `qwenvl quantize` checkpoint, a GGUF) are never re-quantized.
-// With interleaving on, every Q8_0 / Q4_0 matrix (made here or stored) is handed out in the 8-row
-// interleaved form the CPU decode kernels read; the source's copy is released so RSS holds one copy.
+// With interleaving on for a block type, its Q8_0 / Q4_0 / Q4_K / Q6_K matrices (made here or stored) are
+// handed out in the 8-row interleaved form the CPU decode kernels read; the source's copy is released so
+// RSS holds one copy.
 using System.Collections.Concurrent;
 using QwenVL.Models.Common;
 using QwenVL.Tensors;
@@ -17,6 +18,7 @@ public sealed class QuantizingWeightSource : IWeightSource
     private const int RowsPerChunk = 64;
 
     private readonly IWeightSource _inner;
+    private readonly Func<DType, bool> _interleave;
     private readonly ConcurrentDictionary<string, NativeTensor> _quantized = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private bool _disposed;
@@ -27,22 +29,34 @@ public sealed class QuantizingWeightSource : IWeightSource
     /// <paramref name="interleave"/> hands Q8_0 / Q4_0 / Q4_K / Q6_K matrices with a multiple of 8 rows out interleaved (Q8_0x8 ... Q6_Kx8).
     /// </remarks>
     public QuantizingWeightSource(IWeightSource inner, DType? target, bool interleave = false)
+        : this(inner, target, interleave ? static _ => true : static _ => false)
+    {
+    }
+
+    /// <summary>Wraps <paramref name="inner"/> (owned), interleaving the ggml block types <paramref name="interleave"/> accepts.</summary>
+    /// <remarks>
+    /// <paramref name="interleave"/> is asked with the block type a matrix is handed out in (after
+    /// quantizing, if this source quantizes it): <see cref="RowInterleave.PreferredFor"/> picks the
+    /// types whose interleaved kernels are the faster ones on this CPU.
+    /// </remarks>
+    public QuantizingWeightSource(IWeightSource inner, DType? target, Func<DType, bool> interleave)
     {
         ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(interleave);
         if (target is not (null or DType.Q8_0 or DType.Q4_0))
         {
             throw new ArgumentOutOfRangeException(nameof(target), target, "quantize-at-load produces Q8_0 or Q4_0");
         }
         _inner = inner;
         Target = target;
-        Interleave = interleave;
+        _interleave = interleave;
     }
 
     /// <summary>The block type matrices are quantized to (null: none are).</summary>
     public DType? Target { get; }
 
-    /// <summary>True when Q8_0 / Q4_0 / Q4_K / Q6_K matrices are handed out 8-row interleaved.</summary>
-    public bool Interleave { get; }
+    /// <summary>True when <paramref name="blockType"/> (Q8_0 / Q4_0 / Q4_K / Q6_K) matrices are handed out 8-row interleaved.</summary>
+    public bool Interleaves(DType blockType) => RowInterleave.TryInterleavedType(blockType, out _) && _interleave(blockType);
 
     /// <inheritdoc/>
     public string Folder => _inner.Folder;
@@ -78,7 +92,7 @@ public sealed class QuantizingWeightSource : IWeightSource
         long[] shape = [.. expectedShape.Select(d => (long)d)];
         bool quantize = Target is not null && QuantizedTensorFormat.ShouldQuantize(stored.DType, shape);
         DType made = quantize ? Target!.Value : stored.DType;
-        bool interleave = Interleave && expectedShape.Length == 2 && RowInterleave.CanInterleave(made, stored.Rows, stored.Cols);
+        bool interleave = expectedShape.Length == 2 && RowInterleave.CanInterleave(made, stored.Rows, stored.Cols) && _interleave(made);
         if (!quantize && !interleave)
         {
             return stored;

@@ -35,29 +35,76 @@ public sealed class InterleavedModelTests
     [Fact]
     public void WeightSource_Q4WithInterleave_HandsOutInterleavedMatrices()
     {
-        string folder = Fixtures.Model("qwen2.5-vl-tiny");
-        using var source = new QuantizingWeightSource(CheckpointWeights.Open(folder), DType.Q4_0, interleave: true);
+        using var source = new QuantizingWeightSource(CheckpointWeights.Open(Fixtures.Model("qwen2.5-vl-tiny")), DType.Q4_0, interleave: true);
+        (int interleaved, int plain) = CountLayouts(source, DType.Q4_0, expectInterleaved: true);
+        Assert.True(interleaved > 10, $"only {interleaved} matrices interleaved ({plain} kept the ggml layout)");
+    }
+
+    [Theory]
+    [InlineData(DType.Q4_0, DType.Q4_0, true)]
+    [InlineData(DType.Q4_0, DType.Q8_0, false)]
+    [InlineData(DType.Q8_0, DType.Q8_0, true)]
+    [InlineData(DType.Q8_0, DType.Q4_K, false)] // ARMv8.0's choice: K-quants only
+    public void WeightSource_PerTypeChoice_InterleavesOnlyTheChosenType(DType target, DType chosen, bool expectInterleaved)
+    {
+        // The predicate is asked with the type a matrix is handed out in (here: after quantizing from F32).
+        var asked = new HashSet<DType>();
+        using var source = new QuantizingWeightSource(CheckpointWeights.Open(Fixtures.Model("qwen2.5-vl-tiny")), target, t =>
+        {
+            lock (asked) { asked.Add(t); }
+            return t == chosen;
+        });
+        (int interleaved, int plain) = CountLayouts(source, target, expectInterleaved);
+        Assert.Equal([target], asked);
+        Assert.True((expectInterleaved ? interleaved : plain) > 10, $"{interleaved} interleaved, {plain} in the ggml layout");
+        Assert.Equal(expectInterleaved, source.Interleaves(target));
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.Q8, DType.Q8_0)]
+    [InlineData(WeightFormat.Q4, DType.Q4_0)]
+    public void WeightSources_DefaultChoice_FollowsThisCpusPreference(WeightFormat weights, DType made)
+    {
+        using IWeightSource source = WeightSources.Open(Fixtures.Model("qwen2.5-vl-tiny"), new ModelLoadOptions { Weights = weights });
+        (int interleaved, int plain) = CountLayouts(source, made, RowInterleave.PreferredFor(made));
+        Assert.True(interleaved + plain > 10, $"{interleaved} interleaved, {plain} in the ggml layout");
+        using IWeightSource never = WeightSources.Open(Fixtures.Model("qwen2.5-vl-tiny"), new ModelLoadOptions { Weights = weights, InterleaveQuantized = false });
+        CountLayouts(never, made, expectInterleaved: false);
+    }
+
+    [Fact]
+    public void PreferredFor_KQuantsWhereverVectorsAre_Q8AndQ4OnlyWithByteDotInstructions()
+    {
+        // The policy, as a table: what each ggml block type gets on this CPU (the qemu ARM64 runs take
+        // both ARM rows: Neoverse-N1 with dotprod, Cortex-A72 without).
+        bool byteDot = System.Runtime.Intrinsics.X86.Avx2.IsSupported || System.Runtime.Intrinsics.Arm.Dp.IsSupported;
+        bool vectors = System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated;
+        Assert.Equal(byteDot, RowInterleave.PreferredFor(DType.Q8_0));
+        Assert.Equal(byteDot, RowInterleave.PreferredFor(DType.Q4_0));
+        Assert.Equal(vectors, RowInterleave.PreferredFor(DType.Q4_K));
+        Assert.Equal(vectors, RowInterleave.PreferredFor(DType.Q6_K));
+        Assert.False(RowInterleave.PreferredFor(DType.BF16));
+        Assert.False(RowInterleave.PreferredFor(DType.Q4_Kx8));
+    }
+
+    /// <summary>Views every 2-D <paramref name="made"/> matrix and checks its layout; returns (interleaved, ggml) counts.</summary>
+    private static (int Interleaved, int Plain) CountLayouts(IWeightSource source, DType made, bool expectInterleaved)
+    {
+        RowInterleave.TryInterleavedType(made, out DType x8);
         int interleaved = 0, plain = 0;
         foreach (string name in source.Names)
         {
             WeightInfo info = source.Info(name);
-            if (info.Shape.Length != 2 || info.DType != "Q4_0")
+            if (info.Shape.Length != 2 || info.DType != made.ToString())
             {
                 continue;
             }
             TensorView view = source.View(name, [.. info.Shape.Select(d => (int)d)]);
-            if (RowInterleave.CanInterleave(DType.Q4_0, info.Shape[0], info.Shape[1]))
-            {
-                Assert.Equal(DType.Q4_0x8, view.DType);
-                interleaved++;
-            }
-            else
-            {
-                Assert.Equal(DType.Q4_0, view.DType);
-                plain++;
-            }
+            bool expected = expectInterleaved && RowInterleave.CanInterleave(made, info.Shape[0], info.Shape[1]);
+            Assert.True(view.DType == (expected ? x8 : made), $"{name}: handed out as {view.DType}, expected {(expected ? x8 : made)}");
+            if (expected) { interleaved++; } else { plain++; }
         }
-        Assert.True(interleaved > 10, $"only {interleaved} matrices interleaved ({plain} kept the ggml layout)");
+        return (interleaved, plain);
     }
 
     [Theory]
