@@ -39,6 +39,7 @@ public sealed unsafe partial class CpuBackend
                 Q = pq, K = pk, V = pv, Out = po, QRows = qRows, QStride = qStride, KvRows = kvRows, KvStride = kvStride, KvHeadStride = headStride,
                 Group = numHeads / numKvHeads, HeadDim = headDim, Scale = scale, CausalOffset = causalOffset,
                 OutStride = outStride, QueryBlocks = queryBlocks, Units = numHeads * queryBlocks, Level = Level,
+                NarrowTiles = NarrowAttentionTiles,
             };
             Pool.Run(ref job, Math.Min(job.Units, Pool.ThreadCount));
         }
@@ -51,6 +52,7 @@ public sealed unsafe partial class CpuBackend
         public long KvHeadStride; // floats from one KV head's row j to the next head's (HeadDim when side by side)
         public float Scale;
         public SimdLevel Level;
+        public bool NarrowTiles; // CpuBackend.NarrowAttentionTiles
 
         public readonly void Execute(int partition, int partitionCount)
         {

@@ -3,8 +3,9 @@
 // Qᵀ[d][q]; then per block of 64 keys: scores Sᵀ[key][query] from 8 keys × 2 query vectors of
 // register accumulators (a key element broadcast against Qᵀ rows: no horizontal sums); the online
 // softmax runs across queries in vector lanes; P·V accumulates Oᵀ[d][query] the same way (a value
-// element broadcast against 2 query vectors, 8 head elements at a time). The one-dot-at-a-time path (CpuBackend.Attention.cs) ran ~30 GFLOP/s on the
-// vision tower's 4784-patch layers; this one is bound by FMA throughput instead.
+// element broadcast against 2 query vectors, 8 head elements at a time; 4 and 4 where there are only
+// 16 vector registers: CpuBackend.AttentionTiled4.cs). The one-dot-at-a-time path
+// (CpuBackend.Attention.cs) ran ~30 GFLOP/s on the vision tower's 4784-patch layers.
 // Not for the scalar level or odd head sizes: those keep the plain path.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
@@ -177,7 +178,14 @@ public sealed unsafe partial class CpuBackend
                     }
                     ahead = Math.Max(0, keyEnd - (j0 + TiledKeyBlock));
                 }
-                Scores<TOps, TVec, TW>(qt, k + (j0 * kvStride), kvStride, nk, st, ahead);
+                if (TW.Two && NarrowTiles)
+                {
+                    Scores4<TOps, TVec, TW>(qt, k + (j0 * kvStride), kvStride, nk, st, ahead);
+                }
+                else
+                {
+                    Scores<TOps, TVec, TW>(qt, k + (j0 * kvStride), kvStride, nk, st, ahead);
+                }
                 if (causal && j0 + nk - 1 > CausalOffset + firstRow)
                 {
                     // Key j0 + j is hidden from the lanes whose row is below j0 + j − causalOffset:
@@ -192,7 +200,14 @@ public sealed unsafe partial class CpuBackend
                     }
                 }
                 Softmax<TOps, TVec>(st, nk, max, sum, corr, qb);
-                Values<TOps, TVec, TW>(st, v + (j0 * kvStride), kvStride, nk, o, corr, ahead);
+                if (TW.Two && NarrowTiles)
+                {
+                    Values4<TOps, TVec, TW>(st, v + (j0 * kvStride), kvStride, nk, o, corr, ahead);
+                }
+                else
+                {
+                    Values<TOps, TVec, TW>(st, v + (j0 * kvStride), kvStride, nk, o, corr, ahead);
+                }
             }
 
             for (int q = 0; q < count; q++)
@@ -263,6 +278,16 @@ public sealed unsafe partial class CpuBackend
                 StoreRow<TOps, TVec, TW>(row + (6 * qb), lanes, a6, b6);
                 StoreRow<TOps, TVec, TW>(row + (7 * qb), lanes, a7, b7);
             }
+            ScoresTail<TOps, TVec, TW>(qt, k, ks, j, nk, st, ahead);
+        }
+
+        /// <summary>The scores of keys [j, nk) one key at a time (what the multi-key loops leave).</summary>
+        private readonly void ScoresTail<TOps, TVec, TW>(float* qt, float* k, long ks, int j, int nk, float* st, int ahead)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
+            where TW : struct, IQueryVectors
+        {
+            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim;
             for (; j < nk; j++)
             {
                 float* kj = k + (j * ks);
@@ -401,6 +426,17 @@ public sealed unsafe partial class CpuBackend
                 StoreRow<TOps, TVec, TW>(o + (6 * qb), lanes, a6, b6);
                 StoreRow<TOps, TVec, TW>(o + (7 * qb), lanes, a7, b7);
             }
+            ValuesTail<TOps, TVec, TW>(pt, v, vs, nk, ot, d0, ca, cb);
+        }
+
+        /// <summary>The value products of head elements [d0, HeadDim) one element at a time.</summary>
+        private readonly void ValuesTail<TOps, TVec, TW>(float* pt, float* v, long vs, int nk, float* ot, int d0, TVec ca, TVec cb)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
+            where TW : struct, IQueryVectors
+        {
+            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim;
+            nuint l = (nuint)lanes;
             for (; d0 < d; d0++)
             {
                 float* o = ot + (d0 * qb);

@@ -49,6 +49,35 @@ public class CpuAttentionParityTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public void Attention_NarrowAndWideTiles_IdenticalAndMatchReference(SimdLevel level, int heads, int kvHeads, int headDim)
+    {
+        // The 4-wide products (x86 without AVX-512) and the 8-wide ones sum every score and output
+        // element in the same order, so the two must agree bit for bit on every path that takes them:
+        // vision-style (packed rows, 2 query vectors), causal prefill, grouped decode lanes.
+        using CpuBackend wide = TestData.Cpu(level);
+        using CpuBackend narrow = TestData.Cpu(level);
+        wide.NarrowAttentionTiles = false;
+        narrow.NarrowAttentionTiles = true;
+        var random = new Random(TestData.Seed);
+        foreach ((int qRows, int kvRows, int offset) in new[] { (37, 300, -1), (150, 150, 0), (1, 300, 299), (5, 205, 200), (2, 70, 68), (9, 80, 71) })
+        {
+            int qWidth = heads * headDim, kvWidth = kvHeads * headDim;
+            (float[] q, float[] k, float[] v) = TestData.AttentionInputs(random, qRows, qWidth, kvRows, kvWidth);
+            float scale = 1f / MathF.Sqrt(headDim);
+            var a = new float[qRows * qWidth];
+            var b = new float[qRows * qWidth];
+            var reference = new float[qRows * qWidth];
+            wide.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, a, qWidth);
+            narrow.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, b, qWidth);
+            Reference.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, reference, qWidth);
+            string context = $"{wide.Name} heads={heads}/{kvHeads} dim={headDim} q={qRows} kv={kvRows} offset={offset}";
+            TestData.AssertSameFloats(a, b, $"narrow tiles, {context}", "wide tiles");
+            TestData.AssertClose(reference, b, Math.Sqrt(headDim), $"narrow tiles, {context}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public void Attention_HeadMajorKv_SameAsSideBySideRows(SimdLevel level, int heads, int kvHeads, int headDim)
     {
         // A KV cache kept head-major ([kvHeads, capacity, headDim]: kvStride headDim, kvHeadStride

@@ -50,10 +50,6 @@ internal static class TestData
     }
 
     /// <summary>
-    /// A CPU backend forced to <paramref name="level"/>, with 3 threads so the partitioned paths
-    /// run even on a 2-core machine.
-    /// </summary>
-    /// <summary>
     /// Asserts <paramref name="actual"/> equals <paramref name="expected"/> bit for bit, naming the first
     /// index that differs, the case (<paramref name="what"/>) and where the expected values came from.
     /// </summary>
@@ -64,6 +60,10 @@ internal static class TestData
             $"{what}: y[{first}] = {(first < actual.Length ? actual[first] : 0):R}, {expectedFrom} {(first < expected.Length ? expected[first] : 0):R}");
     }
 
+    /// <summary>
+    /// A CPU backend forced to <paramref name="level"/>, with 3 threads so the partitioned paths
+    /// run even on a 2-core machine.
+    /// </summary>
     public static CpuBackend Cpu(SimdLevel level)
     {
         var backend = new CpuBackend(threads: 3, maxSimd: level);
