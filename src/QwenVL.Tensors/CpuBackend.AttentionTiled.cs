@@ -251,22 +251,14 @@ public sealed unsafe partial class CpuBackend
                         }
                     }
                     TVec qa = TOps.Load(ref qd[0], 0), qc = Second<TOps, TVec, TW>(ref qd[0], (nuint)lanes);
-                    TVec x = TOps.Broadcast(k0[dd]);
-                    a0 = TOps.MultiplyAdd(x, qa, a0); b0 = Wide<TOps, TVec, TW>(x, qc, b0);
-                    x = TOps.Broadcast(k1[dd]);
-                    a1 = TOps.MultiplyAdd(x, qa, a1); b1 = Wide<TOps, TVec, TW>(x, qc, b1);
-                    x = TOps.Broadcast(k2[dd]);
-                    a2 = TOps.MultiplyAdd(x, qa, a2); b2 = Wide<TOps, TVec, TW>(x, qc, b2);
-                    x = TOps.Broadcast(k3[dd]);
-                    a3 = TOps.MultiplyAdd(x, qa, a3); b3 = Wide<TOps, TVec, TW>(x, qc, b3);
-                    x = TOps.Broadcast(k4[dd]);
-                    a4 = TOps.MultiplyAdd(x, qa, a4); b4 = Wide<TOps, TVec, TW>(x, qc, b4);
-                    x = TOps.Broadcast(k5[dd]);
-                    a5 = TOps.MultiplyAdd(x, qa, a5); b5 = Wide<TOps, TVec, TW>(x, qc, b5);
-                    x = TOps.Broadcast(k6[dd]);
-                    a6 = TOps.MultiplyAdd(x, qa, a6); b6 = Wide<TOps, TVec, TW>(x, qc, b6);
-                    x = TOps.Broadcast(k7[dd]);
-                    a7 = TOps.MultiplyAdd(x, qa, a7); b7 = Wide<TOps, TVec, TW>(x, qc, b7);
+                    Fma2<TOps, TVec, TW>(k0[dd], qa, qc, ref a0, ref b0);
+                    Fma2<TOps, TVec, TW>(k1[dd], qa, qc, ref a1, ref b1);
+                    Fma2<TOps, TVec, TW>(k2[dd], qa, qc, ref a2, ref b2);
+                    Fma2<TOps, TVec, TW>(k3[dd], qa, qc, ref a3, ref b3);
+                    Fma2<TOps, TVec, TW>(k4[dd], qa, qc, ref a4, ref b4);
+                    Fma2<TOps, TVec, TW>(k5[dd], qa, qc, ref a5, ref b5);
+                    Fma2<TOps, TVec, TW>(k6[dd], qa, qc, ref a6, ref b6);
+                    Fma2<TOps, TVec, TW>(k7[dd], qa, qc, ref a7, ref b7);
                 }
                 float* row = st + (j * qb);
                 StoreRow<TOps, TVec, TW>(row, lanes, a0, b0);
@@ -298,9 +290,7 @@ public sealed unsafe partial class CpuBackend
                 TVec a = TOps.Zero, b = TOps.Zero;
                 for (int dd = 0; dd < d; dd++)
                 {
-                    TVec x = TOps.Broadcast(kj[dd]);
-                    a = TOps.MultiplyAdd(x, TOps.Load(ref qt[dd * qb], 0), a);
-                    b = Wide<TOps, TVec, TW>(x, Second<TOps, TVec, TW>(ref qt[dd * qb], (nuint)lanes), b);
+                    Fma2<TOps, TVec, TW>(kj[dd], TOps.Load(ref qt[dd * qb], 0), Second<TOps, TVec, TW>(ref qt[dd * qb], (nuint)lanes), ref a, ref b);
                 }
                 StoreRow<TOps, TVec, TW>(st + (j * qb), lanes, a, b);
             }
@@ -325,6 +315,29 @@ public sealed unsafe partial class CpuBackend
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
             where TW : struct, IQueryVectors => TW.Two ? TOps.MultiplyAdd(x, q, acc) : acc;
+
+        /// <summary>a += value·qa and (with two query vectors) b += value·qc: one key or value element against the block's queries.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Fma2<TOps, TVec, TW>(float value, TVec qa, TVec qc, ref TVec a, ref TVec b)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
+            where TW : struct, IQueryVectors
+        {
+            TVec x = TOps.Broadcast(value);
+            a = TOps.MultiplyAdd(x, qa, a);
+            b = Wide<TOps, TVec, TW>(x, qc, b);
+        }
+
+        /// <summary>An Oᵀ row's running sums scaled by the block's corrections (b zero with one query vector).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Scaled<TOps, TVec, TW>(float* o, nuint lanes, TVec ca, TVec cb, out TVec a, out TVec b)
+            where TOps : struct, ISimdOps<TVec>
+            where TVec : struct
+            where TW : struct, IQueryVectors
+        {
+            a = TOps.Multiply(TOps.Load(ref o[0], 0), ca);
+            b = TW.Two ? TOps.Multiply(TOps.Load(ref o[0], lanes), cb) : TOps.Zero;
+        }
 
         /// <summary>The second query vector's load; zero with one.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -381,14 +394,14 @@ public sealed unsafe partial class CpuBackend
             for (; d0 + 8 <= d; d0 += 8)
             {
                 float* o = ot + (d0 * qb);
-                TVec a0 = TOps.Multiply(TOps.Load(ref o[0], 0), ca), b0 = TW.Two ? TOps.Multiply(TOps.Load(ref o[0], l), cb) : TOps.Zero;
-                TVec a1 = TOps.Multiply(TOps.Load(ref o[qb], 0), ca), b1 = TW.Two ? TOps.Multiply(TOps.Load(ref o[qb], l), cb) : TOps.Zero;
-                TVec a2 = TOps.Multiply(TOps.Load(ref o[2 * qb], 0), ca), b2 = TW.Two ? TOps.Multiply(TOps.Load(ref o[2 * qb], l), cb) : TOps.Zero;
-                TVec a3 = TOps.Multiply(TOps.Load(ref o[3 * qb], 0), ca), b3 = TW.Two ? TOps.Multiply(TOps.Load(ref o[3 * qb], l), cb) : TOps.Zero;
-                TVec a4 = TOps.Multiply(TOps.Load(ref o[4 * qb], 0), ca), b4 = TW.Two ? TOps.Multiply(TOps.Load(ref o[4 * qb], l), cb) : TOps.Zero;
-                TVec a5 = TOps.Multiply(TOps.Load(ref o[5 * qb], 0), ca), b5 = TW.Two ? TOps.Multiply(TOps.Load(ref o[5 * qb], l), cb) : TOps.Zero;
-                TVec a6 = TOps.Multiply(TOps.Load(ref o[6 * qb], 0), ca), b6 = TW.Two ? TOps.Multiply(TOps.Load(ref o[6 * qb], l), cb) : TOps.Zero;
-                TVec a7 = TOps.Multiply(TOps.Load(ref o[7 * qb], 0), ca), b7 = TW.Two ? TOps.Multiply(TOps.Load(ref o[7 * qb], l), cb) : TOps.Zero;
+                Scaled<TOps, TVec, TW>(o, l, ca, cb, out TVec a0, out TVec b0);
+                Scaled<TOps, TVec, TW>(o + qb, l, ca, cb, out TVec a1, out TVec b1);
+                Scaled<TOps, TVec, TW>(o + (2 * qb), l, ca, cb, out TVec a2, out TVec b2);
+                Scaled<TOps, TVec, TW>(o + (3 * qb), l, ca, cb, out TVec a3, out TVec b3);
+                Scaled<TOps, TVec, TW>(o + (4 * qb), l, ca, cb, out TVec a4, out TVec b4);
+                Scaled<TOps, TVec, TW>(o + (5 * qb), l, ca, cb, out TVec a5, out TVec b5);
+                Scaled<TOps, TVec, TW>(o + (6 * qb), l, ca, cb, out TVec a6, out TVec b6);
+                Scaled<TOps, TVec, TW>(o + (7 * qb), l, ca, cb, out TVec a7, out TVec b7);
                 float* vj = v + d0;
                 float* pj = pt;
                 // Every other pass starts a 64-byte line of each row: fetch that line a block on.
@@ -400,22 +413,14 @@ public sealed unsafe partial class CpuBackend
                         Sse.Prefetch0(vj + (TiledKeyBlock * vs));
                     }
                     TVec pa = TOps.Load(ref pj[0], 0), pb = Second<TOps, TVec, TW>(ref pj[0], l);
-                    TVec x = TOps.Broadcast(vj[0]);
-                    a0 = TOps.MultiplyAdd(x, pa, a0); b0 = Wide<TOps, TVec, TW>(x, pb, b0);
-                    x = TOps.Broadcast(vj[1]);
-                    a1 = TOps.MultiplyAdd(x, pa, a1); b1 = Wide<TOps, TVec, TW>(x, pb, b1);
-                    x = TOps.Broadcast(vj[2]);
-                    a2 = TOps.MultiplyAdd(x, pa, a2); b2 = Wide<TOps, TVec, TW>(x, pb, b2);
-                    x = TOps.Broadcast(vj[3]);
-                    a3 = TOps.MultiplyAdd(x, pa, a3); b3 = Wide<TOps, TVec, TW>(x, pb, b3);
-                    x = TOps.Broadcast(vj[4]);
-                    a4 = TOps.MultiplyAdd(x, pa, a4); b4 = Wide<TOps, TVec, TW>(x, pb, b4);
-                    x = TOps.Broadcast(vj[5]);
-                    a5 = TOps.MultiplyAdd(x, pa, a5); b5 = Wide<TOps, TVec, TW>(x, pb, b5);
-                    x = TOps.Broadcast(vj[6]);
-                    a6 = TOps.MultiplyAdd(x, pa, a6); b6 = Wide<TOps, TVec, TW>(x, pb, b6);
-                    x = TOps.Broadcast(vj[7]);
-                    a7 = TOps.MultiplyAdd(x, pa, a7); b7 = Wide<TOps, TVec, TW>(x, pb, b7);
+                    Fma2<TOps, TVec, TW>(vj[0], pa, pb, ref a0, ref b0);
+                    Fma2<TOps, TVec, TW>(vj[1], pa, pb, ref a1, ref b1);
+                    Fma2<TOps, TVec, TW>(vj[2], pa, pb, ref a2, ref b2);
+                    Fma2<TOps, TVec, TW>(vj[3], pa, pb, ref a3, ref b3);
+                    Fma2<TOps, TVec, TW>(vj[4], pa, pb, ref a4, ref b4);
+                    Fma2<TOps, TVec, TW>(vj[5], pa, pb, ref a5, ref b5);
+                    Fma2<TOps, TVec, TW>(vj[6], pa, pb, ref a6, ref b6);
+                    Fma2<TOps, TVec, TW>(vj[7], pa, pb, ref a7, ref b7);
                 }
                 StoreRow<TOps, TVec, TW>(o, lanes, a0, b0);
                 StoreRow<TOps, TVec, TW>(o + qb, lanes, a1, b1);
@@ -440,12 +445,10 @@ public sealed unsafe partial class CpuBackend
             for (; d0 < d; d0++)
             {
                 float* o = ot + (d0 * qb);
-                TVec a = TOps.Multiply(TOps.Load(ref o[0], 0), ca), b = TW.Two ? TOps.Multiply(TOps.Load(ref o[0], l), cb) : TOps.Zero;
+                Scaled<TOps, TVec, TW>(o, l, ca, cb, out TVec a, out TVec b);
                 for (int j = 0; j < nk; j++)
                 {
-                    TVec x = TOps.Broadcast(v[(j * vs) + d0]);
-                    a = TOps.MultiplyAdd(x, TOps.Load(ref pt[j * qb], 0), a);
-                    b = Wide<TOps, TVec, TW>(x, Second<TOps, TVec, TW>(ref pt[j * qb], l), b);
+                    Fma2<TOps, TVec, TW>(v[(j * vs) + d0], TOps.Load(ref pt[j * qb], 0), Second<TOps, TVec, TW>(ref pt[j * qb], l), ref a, ref b);
                 }
                 StoreRow<TOps, TVec, TW>(o, lanes, a, b);
             }

@@ -45,14 +45,10 @@ public sealed unsafe partial class CpuBackend
                         }
                     }
                     TVec qa = TOps.Load(ref qd[0], 0), qc = Second<TOps, TVec, TW>(ref qd[0], (nuint)lanes);
-                    TVec x = TOps.Broadcast(k0[dd]);
-                    a0 = TOps.MultiplyAdd(x, qa, a0); b0 = Wide<TOps, TVec, TW>(x, qc, b0);
-                    x = TOps.Broadcast(k1[dd]);
-                    a1 = TOps.MultiplyAdd(x, qa, a1); b1 = Wide<TOps, TVec, TW>(x, qc, b1);
-                    x = TOps.Broadcast(k2[dd]);
-                    a2 = TOps.MultiplyAdd(x, qa, a2); b2 = Wide<TOps, TVec, TW>(x, qc, b2);
-                    x = TOps.Broadcast(k3[dd]);
-                    a3 = TOps.MultiplyAdd(x, qa, a3); b3 = Wide<TOps, TVec, TW>(x, qc, b3);
+                    Fma2<TOps, TVec, TW>(k0[dd], qa, qc, ref a0, ref b0);
+                    Fma2<TOps, TVec, TW>(k1[dd], qa, qc, ref a1, ref b1);
+                    Fma2<TOps, TVec, TW>(k2[dd], qa, qc, ref a2, ref b2);
+                    Fma2<TOps, TVec, TW>(k3[dd], qa, qc, ref a3, ref b3);
                 }
                 float* row = st + (j * qb);
                 StoreRow<TOps, TVec, TW>(row, lanes, a0, b0);
@@ -76,10 +72,10 @@ public sealed unsafe partial class CpuBackend
             for (; d0 + 4 <= d; d0 += 4)
             {
                 float* o = ot + (d0 * qb);
-                TVec a0 = TOps.Multiply(TOps.Load(ref o[0], 0), ca), b0 = TW.Two ? TOps.Multiply(TOps.Load(ref o[0], l), cb) : TOps.Zero;
-                TVec a1 = TOps.Multiply(TOps.Load(ref o[qb], 0), ca), b1 = TW.Two ? TOps.Multiply(TOps.Load(ref o[qb], l), cb) : TOps.Zero;
-                TVec a2 = TOps.Multiply(TOps.Load(ref o[2 * qb], 0), ca), b2 = TW.Two ? TOps.Multiply(TOps.Load(ref o[2 * qb], l), cb) : TOps.Zero;
-                TVec a3 = TOps.Multiply(TOps.Load(ref o[3 * qb], 0), ca), b3 = TW.Two ? TOps.Multiply(TOps.Load(ref o[3 * qb], l), cb) : TOps.Zero;
+                Scaled<TOps, TVec, TW>(o, l, ca, cb, out TVec a0, out TVec b0);
+                Scaled<TOps, TVec, TW>(o + qb, l, ca, cb, out TVec a1, out TVec b1);
+                Scaled<TOps, TVec, TW>(o + (2 * qb), l, ca, cb, out TVec a2, out TVec b2);
+                Scaled<TOps, TVec, TW>(o + (3 * qb), l, ca, cb, out TVec a3, out TVec b3);
                 float* vj = v + d0;
                 float* pj = pt;
                 // Every fourth pass starts a 64-byte line of each row: fetch that line a block on.
@@ -91,14 +87,10 @@ public sealed unsafe partial class CpuBackend
                         Sse.Prefetch0(vj + (TiledKeyBlock * vs));
                     }
                     TVec pa = TOps.Load(ref pj[0], 0), pb = Second<TOps, TVec, TW>(ref pj[0], l);
-                    TVec x = TOps.Broadcast(vj[0]);
-                    a0 = TOps.MultiplyAdd(x, pa, a0); b0 = Wide<TOps, TVec, TW>(x, pb, b0);
-                    x = TOps.Broadcast(vj[1]);
-                    a1 = TOps.MultiplyAdd(x, pa, a1); b1 = Wide<TOps, TVec, TW>(x, pb, b1);
-                    x = TOps.Broadcast(vj[2]);
-                    a2 = TOps.MultiplyAdd(x, pa, a2); b2 = Wide<TOps, TVec, TW>(x, pb, b2);
-                    x = TOps.Broadcast(vj[3]);
-                    a3 = TOps.MultiplyAdd(x, pa, a3); b3 = Wide<TOps, TVec, TW>(x, pb, b3);
+                    Fma2<TOps, TVec, TW>(vj[0], pa, pb, ref a0, ref b0);
+                    Fma2<TOps, TVec, TW>(vj[1], pa, pb, ref a1, ref b1);
+                    Fma2<TOps, TVec, TW>(vj[2], pa, pb, ref a2, ref b2);
+                    Fma2<TOps, TVec, TW>(vj[3], pa, pb, ref a3, ref b3);
                 }
                 StoreRow<TOps, TVec, TW>(o, lanes, a0, b0);
                 StoreRow<TOps, TVec, TW>(o + qb, lanes, a1, b1);
