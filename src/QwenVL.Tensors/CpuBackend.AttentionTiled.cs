@@ -4,7 +4,7 @@
 // register accumulators (a key element broadcast against Qᵀ rows: no horizontal sums); the online
 // softmax runs across queries in vector lanes; P·V accumulates Oᵀ[d][query] the same way (a value
 // element broadcast against 2 query vectors, 8 head elements at a time; 4 and 4 where there are only
-// 16 vector registers: CpuBackend.AttentionTiled4.cs). The one-dot-at-a-time path
+// 16 vector registers: NarrowAttentionTiles). The one-dot-at-a-time path
 // (CpuBackend.Attention.cs) ran ~30 GFLOP/s on the vision tower's 4784-patch layers.
 // Not for the scalar level or odd head sizes: those keep the plain path.
 using System.Runtime.CompilerServices;
@@ -31,6 +31,34 @@ public sealed unsafe partial class CpuBackend
     {
         public static bool Two => true;
     }
+
+    /// <summary>
+    /// Keys (scores) or head elements (values) per step of the tiled products: 8, or 4 where 16 vector
+    /// registers cannot hold 8 × 2 accumulators beside the two query vectors and the broadcast
+    /// (<see cref="NarrowAttentionTiles"/>). The JIT drops the unused half of the 4-wide form.
+    /// </summary>
+    private interface ITileWidth
+    {
+        static abstract bool Eight { get; }
+    }
+
+    private readonly struct FourWide : ITileWidth
+    {
+        public static bool Eight => false;
+    }
+
+    private readonly struct EightWide : ITileWidth
+    {
+        public static bool Eight => true;
+    }
+
+    /// <summary>
+    /// Whether the tiled products take 4 keys / head elements per step with two query vectors: true on
+    /// x86 without AVX-512, whose 16 vector registers cannot hold the 8-wide step's 16 accumulators
+    /// (the JIT spilled 5 of them and reloaded them inside the FMA chains). The sums run in the same
+    /// order either way, so the outputs are identical; tests set both.
+    /// </summary>
+    internal bool NarrowAttentionTiles { get; set; } = X86Base.IsSupported && !Avx512F.IsSupported;
 
     private partial struct AttentionJob
     {
@@ -180,11 +208,11 @@ public sealed unsafe partial class CpuBackend
                 }
                 if (TW.Two && NarrowTiles)
                 {
-                    Scores4<TOps, TVec, TW>(qt, k + (j0 * kvStride), kvStride, nk, st, ahead);
+                    Scores<TOps, TVec, TW, FourWide>(qt, k + (j0 * kvStride), kvStride, nk, st, ahead);
                 }
                 else
                 {
-                    Scores<TOps, TVec, TW>(qt, k + (j0 * kvStride), kvStride, nk, st, ahead);
+                    Scores<TOps, TVec, TW, EightWide>(qt, k + (j0 * kvStride), kvStride, nk, st, ahead);
                 }
                 if (causal && j0 + nk - 1 > CausalOffset + firstRow)
                 {
@@ -202,11 +230,11 @@ public sealed unsafe partial class CpuBackend
                 Softmax<TOps, TVec>(st, nk, max, sum, corr, qb);
                 if (TW.Two && NarrowTiles)
                 {
-                    Values4<TOps, TVec, TW>(st, v + (j0 * kvStride), kvStride, nk, o, corr, ahead);
+                    Values<TOps, TVec, TW, FourWide>(st, v + (j0 * kvStride), kvStride, nk, o, corr, ahead);
                 }
                 else
                 {
-                    Values<TOps, TVec, TW>(st, v + (j0 * kvStride), kvStride, nk, o, corr, ahead);
+                    Values<TOps, TVec, TW, EightWide>(st, v + (j0 * kvStride), kvStride, nk, o, corr, ahead);
                 }
             }
 
@@ -223,20 +251,21 @@ public sealed unsafe partial class CpuBackend
         }
 
         /// <summary>Sᵀ[j][q] = Σ_d k_j[d]·Qᵀ[d][q] for the block's nk keys (ks floats apart), 8 keys at a time.</summary>
-        private readonly void Scores<TOps, TVec, TW>(float* qt, float* k, long ks, int nk, float* st, int ahead)
+        private readonly void Scores<TOps, TVec, TW, TWidth>(float* qt, float* k, long ks, int nk, float* st, int ahead)
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
             where TW : struct, IQueryVectors
+            where TWidth : struct, ITileWidth
         {
-            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim;
+            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim, keys = TWidth.Eight ? 8 : 4;
             int j = 0;
-            for (; j + 8 <= nk; j += 8)
+            for (; j + keys <= nk; j += keys)
             {
                 float* k0 = k + (j * ks), k1 = k0 + ks, k2 = k1 + ks, k3 = k2 + ks, k4 = k3 + ks, k5 = k4 + ks, k6 = k5 + ks, k7 = k6 + ks;
                 // The next block's 8 rows, one line of each per 16 head elements (x86 only). 36 layers
                 // × 654 cached keys from memory on the AMD EPYC, 2 threads: 185 µs a layer, against 215
                 // with the step's 64 prefetches in one burst and 247 with the block's 1024 in one.
-                int fetchRows = Sse.IsSupported && j < ahead ? Math.Min(8, ahead - j) : 0;
+                int fetchRows = Sse.IsSupported && j < ahead ? Math.Min(keys, ahead - j) : 0;
                 float* next = k0 + (TiledKeyBlock * ks);
                 TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero, a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
                 TVec b0 = TOps.Zero, b1 = TOps.Zero, b2 = TOps.Zero, b3 = TOps.Zero, b4 = TOps.Zero, b5 = TOps.Zero, b6 = TOps.Zero, b7 = TOps.Zero;
@@ -255,20 +284,26 @@ public sealed unsafe partial class CpuBackend
                     Fma2<TOps, TVec, TW>(k1[dd], qa, qc, ref a1, ref b1);
                     Fma2<TOps, TVec, TW>(k2[dd], qa, qc, ref a2, ref b2);
                     Fma2<TOps, TVec, TW>(k3[dd], qa, qc, ref a3, ref b3);
-                    Fma2<TOps, TVec, TW>(k4[dd], qa, qc, ref a4, ref b4);
-                    Fma2<TOps, TVec, TW>(k5[dd], qa, qc, ref a5, ref b5);
-                    Fma2<TOps, TVec, TW>(k6[dd], qa, qc, ref a6, ref b6);
-                    Fma2<TOps, TVec, TW>(k7[dd], qa, qc, ref a7, ref b7);
+                    if (TWidth.Eight)
+                    {
+                        Fma2<TOps, TVec, TW>(k4[dd], qa, qc, ref a4, ref b4);
+                        Fma2<TOps, TVec, TW>(k5[dd], qa, qc, ref a5, ref b5);
+                        Fma2<TOps, TVec, TW>(k6[dd], qa, qc, ref a6, ref b6);
+                        Fma2<TOps, TVec, TW>(k7[dd], qa, qc, ref a7, ref b7);
+                    }
                 }
                 float* row = st + (j * qb);
                 StoreRow<TOps, TVec, TW>(row, lanes, a0, b0);
                 StoreRow<TOps, TVec, TW>(row + qb, lanes, a1, b1);
                 StoreRow<TOps, TVec, TW>(row + (2 * qb), lanes, a2, b2);
                 StoreRow<TOps, TVec, TW>(row + (3 * qb), lanes, a3, b3);
-                StoreRow<TOps, TVec, TW>(row + (4 * qb), lanes, a4, b4);
-                StoreRow<TOps, TVec, TW>(row + (5 * qb), lanes, a5, b5);
-                StoreRow<TOps, TVec, TW>(row + (6 * qb), lanes, a6, b6);
-                StoreRow<TOps, TVec, TW>(row + (7 * qb), lanes, a7, b7);
+                if (TWidth.Eight)
+                {
+                    StoreRow<TOps, TVec, TW>(row + (4 * qb), lanes, a4, b4);
+                    StoreRow<TOps, TVec, TW>(row + (5 * qb), lanes, a5, b5);
+                    StoreRow<TOps, TVec, TW>(row + (6 * qb), lanes, a6, b6);
+                    StoreRow<TOps, TVec, TW>(row + (7 * qb), lanes, a7, b7);
+                }
             }
             ScoresTail<TOps, TVec, TW>(qt, k, ks, j, nk, st, ahead);
         }
@@ -382,29 +417,36 @@ public sealed unsafe partial class CpuBackend
         /// Oᵀ[d][q] = Oᵀ[d][q]·corr[q] + Σ_j v_j[d]·Pᵀ[j][q]: the same shape of product as the
         /// scores (a value element broadcast against 2 vectors of queries), 8 head elements at a time.
         /// </summary>
-        private readonly void Values<TOps, TVec, TW>(float* pt, float* v, long vs, int nk, float* ot, float* corr, int ahead)
+        private readonly void Values<TOps, TVec, TW, TWidth>(float* pt, float* v, long vs, int nk, float* ot, float* corr, int ahead)
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
             where TW : struct, IQueryVectors
+            where TWidth : struct, ITileWidth
         {
-            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim;
+            int lanes = TOps.Count, qb = (TW.Two ? 2 : 1) * lanes, d = HeadDim, elements = TWidth.Eight ? 8 : 4;
             nuint l = (nuint)lanes;
             TVec ca = TOps.Load(ref corr[0], 0), cb = Second<TOps, TVec, TW>(ref corr[0], l);
             int d0 = 0;
-            for (; d0 + 8 <= d; d0 += 8)
+            for (; d0 + elements <= d; d0 += elements)
             {
                 float* o = ot + (d0 * qb);
                 Scaled<TOps, TVec, TW>(o, l, ca, cb, out TVec a0, out TVec b0);
                 Scaled<TOps, TVec, TW>(o + qb, l, ca, cb, out TVec a1, out TVec b1);
                 Scaled<TOps, TVec, TW>(o + (2 * qb), l, ca, cb, out TVec a2, out TVec b2);
                 Scaled<TOps, TVec, TW>(o + (3 * qb), l, ca, cb, out TVec a3, out TVec b3);
-                Scaled<TOps, TVec, TW>(o + (4 * qb), l, ca, cb, out TVec a4, out TVec b4);
-                Scaled<TOps, TVec, TW>(o + (5 * qb), l, ca, cb, out TVec a5, out TVec b5);
-                Scaled<TOps, TVec, TW>(o + (6 * qb), l, ca, cb, out TVec a6, out TVec b6);
-                Scaled<TOps, TVec, TW>(o + (7 * qb), l, ca, cb, out TVec a7, out TVec b7);
+                TVec a4 = TOps.Zero, a5 = TOps.Zero, a6 = TOps.Zero, a7 = TOps.Zero;
+                TVec b4 = TOps.Zero, b5 = TOps.Zero, b6 = TOps.Zero, b7 = TOps.Zero;
+                if (TWidth.Eight)
+                {
+                    Scaled<TOps, TVec, TW>(o + (4 * qb), l, ca, cb, out a4, out b4);
+                    Scaled<TOps, TVec, TW>(o + (5 * qb), l, ca, cb, out a5, out b5);
+                    Scaled<TOps, TVec, TW>(o + (6 * qb), l, ca, cb, out a6, out b6);
+                    Scaled<TOps, TVec, TW>(o + (7 * qb), l, ca, cb, out a7, out b7);
+                }
                 float* vj = v + d0;
                 float* pj = pt;
-                // Every other pass starts a 64-byte line of each row: fetch that line a block on.
+                // A pass that starts a 64-byte line of each row (every other one at 8 elements, every
+                // fourth at 4) fetches that line a block on.
                 int fetch = d0 % 16 == 0 ? ahead : 0;
                 for (int j = 0; j < nk; j++, vj += vs, pj += qb)
                 {
@@ -417,19 +459,25 @@ public sealed unsafe partial class CpuBackend
                     Fma2<TOps, TVec, TW>(vj[1], pa, pb, ref a1, ref b1);
                     Fma2<TOps, TVec, TW>(vj[2], pa, pb, ref a2, ref b2);
                     Fma2<TOps, TVec, TW>(vj[3], pa, pb, ref a3, ref b3);
-                    Fma2<TOps, TVec, TW>(vj[4], pa, pb, ref a4, ref b4);
-                    Fma2<TOps, TVec, TW>(vj[5], pa, pb, ref a5, ref b5);
-                    Fma2<TOps, TVec, TW>(vj[6], pa, pb, ref a6, ref b6);
-                    Fma2<TOps, TVec, TW>(vj[7], pa, pb, ref a7, ref b7);
+                    if (TWidth.Eight)
+                    {
+                        Fma2<TOps, TVec, TW>(vj[4], pa, pb, ref a4, ref b4);
+                        Fma2<TOps, TVec, TW>(vj[5], pa, pb, ref a5, ref b5);
+                        Fma2<TOps, TVec, TW>(vj[6], pa, pb, ref a6, ref b6);
+                        Fma2<TOps, TVec, TW>(vj[7], pa, pb, ref a7, ref b7);
+                    }
                 }
                 StoreRow<TOps, TVec, TW>(o, lanes, a0, b0);
                 StoreRow<TOps, TVec, TW>(o + qb, lanes, a1, b1);
                 StoreRow<TOps, TVec, TW>(o + (2 * qb), lanes, a2, b2);
                 StoreRow<TOps, TVec, TW>(o + (3 * qb), lanes, a3, b3);
-                StoreRow<TOps, TVec, TW>(o + (4 * qb), lanes, a4, b4);
-                StoreRow<TOps, TVec, TW>(o + (5 * qb), lanes, a5, b5);
-                StoreRow<TOps, TVec, TW>(o + (6 * qb), lanes, a6, b6);
-                StoreRow<TOps, TVec, TW>(o + (7 * qb), lanes, a7, b7);
+                if (TWidth.Eight)
+                {
+                    StoreRow<TOps, TVec, TW>(o + (4 * qb), lanes, a4, b4);
+                    StoreRow<TOps, TVec, TW>(o + (5 * qb), lanes, a5, b5);
+                    StoreRow<TOps, TVec, TW>(o + (6 * qb), lanes, a6, b6);
+                    StoreRow<TOps, TVec, TW>(o + (7 * qb), lanes, a7, b7);
+                }
             }
             ValuesTail<TOps, TVec, TW>(pt, v, vs, nk, ot, d0, ca, cb);
         }
