@@ -58,21 +58,13 @@ public class CpuAttentionParityTests
         using CpuBackend narrow = TestData.Cpu(level);
         wide.NarrowAttentionTiles = false;
         narrow.NarrowAttentionTiles = true;
-        var random = new Random(TestData.Seed);
         foreach ((int qRows, int kvRows, int offset) in new[] { (37, 300, -1), (150, 150, 0), (1, 300, 299), (5, 205, 200), (2, 70, 68), (9, 80, 71) })
         {
-            int qWidth = heads * headDim, kvWidth = kvHeads * headDim;
-            (float[] q, float[] k, float[] v) = TestData.AttentionInputs(random, qRows, qWidth, kvRows, kvWidth);
-            float scale = 1f / MathF.Sqrt(headDim);
-            var a = new float[qRows * qWidth];
-            var b = new float[qRows * qWidth];
-            var reference = new float[qRows * qWidth];
-            wide.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, a, qWidth);
-            narrow.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, b, qWidth);
-            Reference.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, reference, qWidth);
-            string context = $"{wide.Name} heads={heads}/{kvHeads} dim={headDim} q={qRows} kv={kvRows} offset={offset}";
-            TestData.AssertSameFloats(a, b, $"narrow tiles, {context}", "wide tiles");
-            TestData.AssertClose(reference, b, Math.Sqrt(headDim), $"narrow tiles, {context}");
+            // The same inputs for both (same seed); each is also checked against the reference.
+            string context = $"q={qRows} kv={kvRows} offset={offset}";
+            float[] a = Check(wide, new Random(TestData.Seed + qRows), qRows, kvRows, offset, heads, kvHeads, headDim, $"wide tiles, {context}");
+            float[] b = Check(narrow, new Random(TestData.Seed + qRows), qRows, kvRows, offset, heads, kvHeads, headDim, $"narrow tiles, {context}");
+            TestData.AssertSameFloats(a, b, $"narrow tiles, {narrow.Name} heads={heads}/{kvHeads} dim={headDim} {context}", "wide tiles");
         }
     }
 
@@ -149,7 +141,8 @@ public class CpuAttentionParityTests
 
     public static TheoryData<SimdLevel> Levels() => TestData.LevelData();
 
-    private static void Check(CpuBackend cpu, Random random, int qRows, int kvRows, int offset,
+    /// <summary>Runs <paramref name="cpu"/> on random inputs, asserts it is close to the reference, and returns its output.</summary>
+    private static float[] Check(CpuBackend cpu, Random random, int qRows, int kvRows, int offset,
         int heads, int kvHeads, int headDim, string context)
     {
         int qWidth = heads * headDim;
@@ -161,5 +154,6 @@ public class CpuAttentionParityTests
         Reference.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, expected, qWidth);
         cpu.Attention(q, qRows, qWidth, k, v, kvRows, kvWidth, heads, kvHeads, headDim, scale, offset, actual, qWidth);
         TestData.AssertClose(expected, actual, Math.Sqrt(headDim), $"Attention {cpu.Name} heads={heads}/{kvHeads} dim={headDim} {context}");
+        return actual;
     }
 }
