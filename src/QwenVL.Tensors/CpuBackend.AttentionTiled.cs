@@ -250,7 +250,7 @@ public sealed unsafe partial class CpuBackend
             }
         }
 
-        /// <summary>Sᵀ[j][q] = Σ_d k_j[d]·Qᵀ[d][q] for the block's nk keys (ks floats apart), 8 keys at a time.</summary>
+        /// <summary>Sᵀ[j][q] = Σ_d k_j[d]·Qᵀ[d][q] for the block's nk keys (ks floats apart), 8 or 4 keys at a time (<typeparamref name="TWidth"/>).</summary>
         private readonly void Scores<TOps, TVec, TW, TWidth>(float* qt, float* k, long ks, int nk, float* st, int ahead)
             where TOps : struct, ISimdOps<TVec>
             where TVec : struct
@@ -262,7 +262,7 @@ public sealed unsafe partial class CpuBackend
             for (; j + keys <= nk; j += keys)
             {
                 float* k0 = k + (j * ks), k1 = k0 + ks, k2 = k1 + ks, k3 = k2 + ks, k4 = k3 + ks, k5 = k4 + ks, k6 = k5 + ks, k7 = k6 + ks;
-                // The next block's 8 rows, one line of each per 16 head elements (x86 only). 36 layers
+                // The next block's rows of this step, one line of each per 16 head elements (x86 only). 36 layers
                 // × 654 cached keys from memory on the AMD EPYC, 2 threads: 185 µs a layer, against 215
                 // with the step's 64 prefetches in one burst and 247 with the block's 1024 in one.
                 int fetchRows = Sse.IsSupported && j < ahead ? Math.Min(keys, ahead - j) : 0;
@@ -415,7 +415,7 @@ public sealed unsafe partial class CpuBackend
 
         /// <summary>
         /// Oᵀ[d][q] = Oᵀ[d][q]·corr[q] + Σ_j v_j[d]·Pᵀ[j][q]: the same shape of product as the
-        /// scores (a value element broadcast against 2 vectors of queries), 8 head elements at a time.
+        /// scores (a value element broadcast against 2 vectors of queries), 8 or 4 head elements at a time.
         /// </summary>
         private readonly void Values<TOps, TVec, TW, TWidth>(float* pt, float* v, long vs, int nk, float* ot, float* corr, int ahead)
             where TOps : struct, ISimdOps<TVec>

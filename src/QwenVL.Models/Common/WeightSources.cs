@@ -16,7 +16,7 @@ public static class WeightSources
         IWeightSource stored = Gguf.GgufModelFiles.TryLocate(folder) is { } gguf ? Gguf.GgufWeightSource.Open(gguf) : CheckpointWeights.Open(folder);
         // true / false: every block type or none; null: each where its interleaved kernels are faster here.
         Func<Tensors.DType, bool> interleave = options.InterleaveQuantized is bool all ? _ => all : Tensors.Quant.RowInterleave.PreferredFor;
-        bool any = options.InterleaveQuantized ?? (interleave(Tensors.DType.Q4_K) || interleave(Tensors.DType.Q8_0));
+        bool any = interleave(Tensors.DType.Q4_K) || interleave(Tensors.DType.Q8_0);
         return options.Weights switch
         {
             WeightFormat.AsStored => any ? new QuantizingWeightSource(stored, null, interleave) : stored,
